@@ -1,0 +1,50 @@
+// Composition root: builds the database, core and transports, and owns their lifecycle.
+import type { AddressInfo } from "node:net";
+import type { Config } from "./config.js";
+import { createCore, type Core } from "./core/core.js";
+import { createDb } from "./db/db.js";
+import { createHttpServer } from "./http/server.js";
+import { createLogger, type Logger } from "./log.js";
+
+export interface App {
+  config: Config;
+  core: Core;
+  logger: Logger;
+  /** Starts listening; resolves with the base URL (http://host:port). */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function createApp(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<App> {
+  const db = createDb(config.db);
+  let core: Core;
+  try {
+    core = await createCore(db, {
+      ...config,
+      onListenerError: (error) => logger.error({ err: error }, "change listener failed"),
+    });
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const http = await createHttpServer({ config, core, logger });
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    core,
+    logger,
+    async listen() {
+      await http.listen({ host: config.host, port: config.port });
+      const address = http.server.address() as AddressInfo;
+      const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+      return `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}`;
+    },
+    close() {
+      closing ??= (async () => {
+        await http.close();
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,146 @@
+// The only reader of process.env: validates the environment into a typed, immutable Config.
+import { readFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import { parse as parseDotenv } from "dotenv";
+import { parseDuration, parseSize } from "./lib/units.js";
+
+export type DbClient = "sqlite" | "pg";
+export type AuthMode = "public" | "handshake" | "strict";
+
+export interface Config {
+  host: string;
+  port: number;
+  publicUrl: string;
+  logLevel: string;
+  db: {
+    client: DbClient;
+    filename: string;
+    connectionString?: string;
+    pool: { min: number; max: number };
+  };
+  secret: string;
+  secretGenerated: boolean;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  admin: { email?: string; password?: string; token?: string };
+  queryLimitDefault: number;
+  queryLimitMax: number;
+  maxPayloadSize: number;
+  maxRelationalDepth: number;
+  cors: { enabled: boolean; origin: boolean | string[] };
+  rateLimiter: { enabled: boolean; points: number; duration: number };
+}
+
+/** Thrown for invalid configuration: the message is one line naming the variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads `.env` from `cwd` (if present) under the real environment, which wins. */
+export function readEnvironment(cwd = process.cwd(), env: Env = process.env): Env {
+  const file = path.join(cwd, ".env");
+  const fromFile = existsSync(file) ? parseDotenv(readFileSync(file)) : {};
+  return { ...fromFile, ...env };
+}
+
+export function loadConfig(env: Env = readEnvironment(), randomSecret: () => string = defaultSecret): Config {
+  const read = createReader(env);
+  const client = read.enum("DB_CLIENT", ["sqlite3", "sqlite", "better-sqlite3", "pg", "postgres", "postgresql"], "sqlite3");
+  const dbClient: DbClient = client.startsWith("p") ? "pg" : "sqlite";
+  const connectionString = env.DB_CONNECTION_STRING || pgUrlFromParts(env);
+  if (dbClient === "pg" && !connectionString) {
+    throw new ConfigError("DB_CONNECTION_STRING is required when DB_CLIENT is pg (or set DB_HOST, DB_DATABASE, DB_USER).");
+  }
+  const secret = env.SECRET;
+  return Object.freeze({
+    host: env.HOST || "0.0.0.0",
+    port: read.int("PORT", 8055, 0, 65535),
+    publicUrl: env.PUBLIC_URL || "/",
+    logLevel: read.enum("LOG_LEVEL", ["fatal", "error", "warn", "info", "debug", "trace", "silent"], "info"),
+    db: {
+      client: dbClient,
+      filename: env.DB_FILENAME || "./data/tidings.db",
+      connectionString,
+      pool: { min: read.int("DB_POOL__MIN", 0, 0, 1000), max: read.int("DB_POOL__MAX", 10, 1, 1000) },
+    },
+    secret: secret || randomSecret(),
+    secretGenerated: !secret,
+    accessTokenTtl: read.duration("ACCESS_TOKEN_TTL", "15m"),
+    refreshTokenTtl: read.duration("REFRESH_TOKEN_TTL", "7d"),
+    admin: { email: env.ADMIN_EMAIL || undefined, password: env.ADMIN_PASSWORD || undefined, token: env.ADMIN_TOKEN || undefined },
+    queryLimitDefault: read.int("QUERY_LIMIT_DEFAULT", 100, 1, Number.MAX_SAFE_INTEGER),
+    queryLimitMax: read.limit("QUERY_LIMIT_MAX"),
+    maxPayloadSize: read.size("MAX_PAYLOAD_SIZE", "1mb"),
+    maxRelationalDepth: read.int("MAX_RELATIONAL_DEPTH", 10, 2, 100),
+    cors: { enabled: read.bool("CORS_ENABLED", false), origin: read.origins("CORS_ORIGIN") },
+    rateLimiter: {
+      enabled: read.bool("RATE_LIMITER_ENABLED", false),
+      points: read.int("RATE_LIMITER_POINTS", 50, 1, Number.MAX_SAFE_INTEGER),
+      duration: read.int("RATE_LIMITER_DURATION", 1, 1, Number.MAX_SAFE_INTEGER),
+    },
+  });
+}
+
+function defaultSecret(): string {
+  return globalThis.crypto.randomUUID() + globalThis.crypto.randomUUID();
+}
+
+function pgUrlFromParts(env: Env): string | undefined {
+  if (!env.DB_HOST && !env.DB_DATABASE) return undefined;
+  const url = new URL("postgres://localhost");
+  url.hostname = env.DB_HOST || "127.0.0.1";
+  url.port = env.DB_PORT || "5432";
+  url.pathname = `/${env.DB_DATABASE || "postgres"}`;
+  url.username = env.DB_USER || "postgres";
+  url.password = env.DB_PASSWORD || "";
+  return url.toString();
+}
+
+function createReader(env: Env) {
+  const fail = (name: string, expected: string): never => {
+    throw new ConfigError(`${name}=${JSON.stringify(env[name])} is invalid: expected ${expected}.`);
+  };
+  return {
+    int(name: string, fallback: number, min: number, max: number): number {
+      const raw = env[name];
+      if (raw === undefined || raw === "") return fallback;
+      const value = Number(raw);
+      return Number.isInteger(value) && value >= min && value <= max ? value : fail(name, `an integer from ${min} to ${max}`);
+    },
+    limit(name: string): number {
+      const raw = env[name];
+      if (raw === undefined || raw === "" || raw === "-1" || raw.toLowerCase() === "infinity") return Infinity;
+      const value = Number(raw);
+      return Number.isInteger(value) && value > 0 ? value : fail(name, "a positive integer or -1");
+    },
+    bool(name: string, fallback: boolean): boolean {
+      const raw = env[name]?.toLowerCase();
+      if (raw === undefined || raw === "") return fallback;
+      if (["true", "1", "yes", "on"].includes(raw)) return true;
+      if (["false", "0", "no", "off"].includes(raw)) return false;
+      return fail(name, "true or false");
+    },
+    enum<T extends string>(name: string, values: readonly T[], fallback: T): T {
+      const raw = env[name];
+      if (raw === undefined || raw === "") return fallback;
+      const value = raw.toLowerCase() as T;
+      return values.includes(value) ? value : fail(name, `one of ${values.join(", ")}`);
+    },
+    duration(name: string, fallback: string): number {
+      const raw = env[name] || fallback;
+      return parseDuration(raw) ?? fail(name, 'a duration such as "15m" or "7d"');
+    },
+    size(name: string, fallback: string): number {
+      const raw = env[name] || fallback;
+      return parseSize(raw) ?? fail(name, 'a size such as "1mb"');
+    },
+    origins(name: string): boolean | string[] {
+      const raw = env[name];
+      if (raw === undefined || raw === "" || raw === "false") return false;
+      if (raw === "true" || raw === "*") return true;
+      return raw.split(",").map((origin) => origin.trim()).filter(Boolean);
+    },
+  };
+}

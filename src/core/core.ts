@@ -1,0 +1,49 @@
+// Builds the data API over one database: schema, items, schema management, auth, change events.
+import type { Db } from "../db/db.js";
+import { resolveAccountability } from "./access.js";
+import { createAuth, type AuthConfig } from "./auth.js";
+import { ensureAdmin, ensureSystemTables, type AdminCredentials } from "./bootstrap.js";
+import { createCollections } from "./collections.js";
+import { createEvents } from "./events.js";
+import { createFields } from "./fields.js";
+import { createItems } from "./items.js";
+import { createPermissions } from "./permissions.js";
+import type { Limits } from "./query.js";
+import { createRelations } from "./relations.js";
+import { createSchemaStore } from "./schema-store.js";
+
+export interface CoreOptions extends AuthConfig, Limits {
+  admin: { email?: string; password?: string; token?: string };
+  /** How stale the local schema may be before the shared version row is checked again. */
+  schemaCheckIntervalMs?: number;
+  onListenerError: (error: unknown) => void;
+}
+
+export type Core = Awaited<ReturnType<typeof createCore>>;
+
+export async function createCore(db: Db, options: CoreOptions) {
+  await ensureSystemTables(db);
+  const adminCredentials: AdminCredentials | undefined = await ensureAdmin(db, options.admin);
+  const schemas = createSchemaStore(db, { checkIntervalMs: options.schemaCheckIntervalMs ?? 250 });
+  await schemas.reload();
+  const events = createEvents(options.onListenerError);
+  const permissions = createPermissions();
+  const reload = async () => {
+    const schema = await schemas.reload();
+    events.emitSystem({ type: "schema" });
+    return schema;
+  };
+  const schemaOf = () => schemas.get();
+  return {
+    db,
+    schemas,
+    events,
+    permissions,
+    adminCredentials,
+    items: createItems({ db, schemas, events, permissions, limits: options }),
+    collections: createCollections(db, reload, schemaOf),
+    fields: createFields(db, reload, schemaOf),
+    relations: createRelations(db, reload, schemaOf),
+    auth: createAuth(db, options, (userId, client) => resolveAccountability(db.knex, userId, client)),
+  };
+}

@@ -1,0 +1,200 @@
+// Adding, changing and removing fields of user collections (column DDL plus directus_fields rows).
+import type { Db, Executor } from "../db/db.js";
+import { addColumn, alterColumn, dropColumn, type ColumnSpec } from "../db/ddl.js";
+import { translateDbError } from "../db/errors.js";
+import { deleteRows, insertRow, updateRows } from "../db/rows.js";
+import { AppError, collectionForbidden, invalidPayload } from "../errors.js";
+import { and, type FilterNode } from "../query/filter.js";
+import { isFieldType, toCanonical, type FieldType } from "../query/values.js";
+import { fieldForbidden } from "./filter.js";
+import type { Collection, Field, FieldSchema, Schema } from "./schema.js";
+import { bumpSchemaVersion, systemTable } from "./schema-store.js";
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+export function assertIdentifier(kind: string, name: unknown): asserts name is string {
+  if (typeof name !== "string" || !IDENTIFIER.test(name)) {
+    throw invalidPayload(`${kind} name ${JSON.stringify(name)} must start with a letter or underscore and contain only letters, digits and underscores (max 64).`);
+  }
+}
+
+const ALIAS_SPECIALS = ["o2m", "m2m", "m2a", "alias", "no-data", "group", "translations", "files"];
+
+/** Reads a Directus field definition `{field, type, meta, schema}` into a Field. */
+export function parseFieldInput(collection: string, input: unknown, fieldName?: string): Field {
+  if (!input || typeof input !== "object" || Array.isArray(input)) throw invalidPayload("A field must be an object.");
+  const raw = input as Record<string, unknown>;
+  const name = fieldName ?? raw.field;
+  assertIdentifier("Field", name);
+  const meta = isObject(raw.meta) ? { ...raw.meta } : {};
+  const special = parseSpecial(meta.special);
+  delete meta.special;
+  delete meta.collection;
+  delete meta.field;
+  delete meta.id;
+  let type = raw.type ?? (special.some((s) => ALIAS_SPECIALS.includes(s)) ? "alias" : undefined);
+  if (type === "unknown") type = "string";
+  if (!isFieldType(type)) throw invalidPayload(`Field "${name}" has an unknown type ${JSON.stringify(raw.type)}.`);
+  return { collection, field: name, type, special, meta, schema: type === "alias" ? null : parseFieldSchema(name, type, raw.schema) };
+}
+
+function parseSpecial(value: unknown): string[] {
+  if (value === null || value === undefined) return [];
+  const list = typeof value === "string" ? value.split(",") : value;
+  if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) throw invalidPayload('"meta.special" must be a list of strings.');
+  return list;
+}
+
+function parseFieldSchema(name: string, type: FieldType, value: unknown): FieldSchema {
+  const schema = isObject(value) ? value : {};
+  const flag = (key: string, fallback: boolean) => {
+    const v = schema[key];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== "boolean") throw invalidPayload(`"schema.${key}" of field "${name}" must be true or false.`);
+    return v;
+  };
+  const number = (key: string, fallback: number | null) => {
+    const v = schema[key];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw invalidPayload(`"schema.${key}" of field "${name}" must be a positive integer.`);
+    return v;
+  };
+  const primary = flag("is_primary_key", false);
+  let defaultValue: unknown = schema.default_value ?? null;
+  if (defaultValue !== null) {
+    defaultValue = toCanonical(type, defaultValue);
+    if (defaultValue === undefined) throw invalidPayload(`"schema.default_value" of field "${name}" is not a valid ${type}.`);
+  }
+  return {
+    is_primary_key: primary,
+    has_auto_increment: flag("has_auto_increment", false),
+    is_nullable: primary ? false : flag("is_nullable", true),
+    is_unique: flag("is_unique", false),
+    default_value: defaultValue,
+    max_length: type === "string" || type === "hash" ? number("max_length", null) ?? number("length", null) ?? 255 : null,
+    numeric_precision: type === "decimal" ? number("numeric_precision", 10) : null,
+    numeric_scale: type === "decimal" ? number("numeric_scale", 5) : null,
+  };
+}
+
+export function columnSpec(field: Field): ColumnSpec {
+  const schema = field.schema!;
+  return {
+    name: field.field,
+    type: field.type,
+    primaryKey: schema.is_primary_key,
+    autoIncrement: schema.has_auto_increment,
+    nullable: schema.is_nullable,
+    unique: schema.is_unique,
+    defaultValue: schema.default_value,
+    maxLength: schema.max_length,
+    precision: schema.numeric_precision,
+    scale: schema.numeric_scale,
+  };
+}
+
+const fieldRowFilter = (collection: string, field?: string): FilterNode =>
+  and([
+    { kind: "field", field: "collection", type: "string", op: "_eq", value: collection },
+    field === undefined ? undefined : { kind: "field", field: "field", type: "string", op: "_eq", value: field },
+  ]);
+
+export async function insertFieldRow(ex: Executor, field: Field, sort: number | null): Promise<void> {
+  await insertRow(ex, systemTable("directus_fields"), {
+    collection: field.collection,
+    field: field.field,
+    type: field.type,
+    special: field.special.join(","),
+    meta: field.meta,
+    schema: field.schema,
+    sort,
+  });
+}
+
+export async function deleteFieldRows(ex: Executor, collection: string, field?: string): Promise<void> {
+  await deleteRows(ex, systemTable("directus_fields"), fieldRowFilter(collection, field));
+}
+
+export function userCollection(schema: Schema, name: string): Collection {
+  const collection = schema.collections.get(name);
+  if (!collection || collection.system) throw collectionForbidden(name);
+  return collection;
+}
+
+export function createFields(db: Db, reload: () => Promise<Schema>, schemaOf: () => Promise<Schema>) {
+  async function change<T>(collection: string, work: (trx: Executor) => Promise<T>): Promise<Schema> {
+    try {
+      await db.transaction(async (trx) => {
+        await work(trx);
+        await bumpSchemaVersion(trx);
+      });
+    } catch (error) {
+      throw translateDbError(error, collection);
+    }
+    return reload();
+  }
+
+  return {
+    async create(collectionName: string, input: unknown): Promise<Field> {
+      const collection = userCollection(await schemaOf(), collectionName);
+      const field = parseFieldInput(collectionName, input);
+      if (collection.fields.has(field.field)) throw invalidPayload(`Field "${field.field}" already exists in collection "${collectionName}".`);
+      if (field.schema?.is_primary_key) throw invalidPayload("A collection's primary key is set when the collection is created.");
+      const schema = await change(collectionName, async (trx) => {
+        if (field.type !== "alias" && !collection.folder) await addColumn(trx, collectionName, columnSpec(field));
+        await insertFieldRow(trx, field, collection.fields.size + 1);
+      });
+      return schema.collections.get(collectionName)!.fields.get(field.field)!;
+    },
+
+    async update(collectionName: string, fieldName: string, input: unknown): Promise<Field> {
+      const collection = userCollection(await schemaOf(), collectionName);
+      const previous = collection.fields.get(fieldName);
+      if (!previous) throw fieldForbidden(collectionName, fieldName);
+      const raw = isObject(input) ? input : {};
+      const merged = parseFieldInput(collectionName, {
+        type: raw.type ?? previous.type,
+        meta: { special: previous.special, ...previous.meta, ...(isObject(raw.meta) ? raw.meta : {}) },
+        schema: previous.schema ? { ...previous.schema, ...(isObject(raw.schema) ? raw.schema : {}) } : raw.schema,
+      }, fieldName);
+      if ((merged.type === "alias") !== (previous.type === "alias")) throw invalidPayload(`Field "${fieldName}" can't change between alias and column.`);
+      if (merged.schema?.is_primary_key !== (previous.schema?.is_primary_key ?? false) && merged.type !== "alias") {
+        throw invalidPayload("The primary key can't be changed.");
+      }
+      const columnChanged = merged.schema && JSON.stringify([merged.type, merged.schema]) !== JSON.stringify([previous.type, previous.schema]);
+      const schema = await change(collectionName, async (trx) => {
+        if (columnChanged && !collection.folder) await alterColumn(trx, collectionName, columnSpec(merged), columnSpec(previous));
+        await updateRows(trx, systemTable("directus_fields"), {
+          type: merged.type, special: merged.special.join(","), meta: merged.meta, schema: merged.schema,
+        }, fieldRowFilter(collectionName, fieldName));
+      });
+      return schema.collections.get(collectionName)!.fields.get(fieldName)!;
+    },
+
+    async remove(collectionName: string, fieldName: string): Promise<void> {
+      const current = await schemaOf();
+      const collection = userCollection(current, collectionName);
+      const field = collection.fields.get(fieldName);
+      if (!field) throw fieldForbidden(collectionName, fieldName);
+      if (field.schema?.is_primary_key) throw new AppError("INVALID_PAYLOAD", "The primary key can't be deleted.");
+      await change(collectionName, async (trx) => {
+        if (field.type !== "alias" && !collection.folder) await dropColumn(trx, collectionName, fieldName);
+        await deleteFieldRows(trx, collectionName, fieldName);
+        await deleteRelationRowsFor(trx, collectionName, fieldName);
+      });
+    },
+  };
+}
+
+/** Removes relations whose many side is this field, and unhooks o2m aliases that were this field. */
+export async function deleteRelationRowsFor(ex: Executor, collection: string, field?: string): Promise<void> {
+  const table = systemTable("directus_relations");
+  const eq = (column: string, value: string): FilterNode => ({ kind: "field", field: column, type: "string", op: "_eq", value });
+  await deleteRows(ex, table, and([eq("many_collection", collection), field ? eq("many_field", field) : undefined]));
+  if (field) await updateRows(ex, table, { one_field: null }, and([eq("one_collection", collection), eq("one_field", field)]));
+  else await deleteRows(ex, table, eq("one_collection", collection));
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return Boolean(value) && typeof value === "object" && !Array.isArray(value);
+}

@@ -1,0 +1,114 @@
+// The single read path: runs a read plan level by level, one query per relation per level.
+import type { Executor } from "../db/db.js";
+import { countRows, selectRows } from "../db/rows.js";
+import { and, type FilterNode } from "../query/filter.js";
+import { toOutput } from "../query/values.js";
+import type { FieldAccess } from "./filter.js";
+import type { ChildPlan, FieldTree, ReadPlan } from "./query.js";
+import type { Collection } from "./schema.js";
+
+type Row = Record<string, unknown>;
+
+const KEY_CHUNK = 500;
+
+export interface ReadResult {
+  data: Row[];
+  meta?: { total_count?: number; filter_count?: number };
+}
+
+/** Reads rows for a plan; `restrict` is the caller's row filter for the root collection. */
+export async function runRead(ex: Executor, plan: ReadPlan, access: FieldAccess, extra?: FilterNode): Promise<ReadResult> {
+  const rowFilter = access.rowFilter(plan.collection.collection);
+  const where = and([rowFilter, plan.filter, plan.search, extra]);
+  const rows = await readLevel(ex, plan.tree, where, plan.sort, plan.limit, plan.offset, access);
+  const result: ReadResult = { data: rows };
+  if (plan.meta?.length) {
+    result.meta = {};
+    if (plan.meta.includes("total_count")) result.meta.total_count = await countRows(ex, plan.collection.table, and([rowFilter, extra]));
+    if (plan.meta.includes("filter_count")) result.meta.filter_count = await countRows(ex, plan.collection.table, where);
+  }
+  return result;
+}
+
+async function readLevel(
+  ex: Executor, tree: FieldTree, where: FilterNode, sort: ReadPlan["sort"], limit: number, offset: number, access: FieldAccess,
+  extraColumns: string[] = [],
+): Promise<Row[]> {
+  const { collection } = tree;
+  const columns = new Set([collection.primaryKey, ...tree.columns, ...extraColumns]);
+  for (const [field, child] of tree.children) if (child.link.kind === "m2o") columns.add(field);
+  const rows = await selectRows(ex, collection.table, { columns: [...columns], where, sort, limit, offset });
+  for (const [field, child] of tree.children) await attachChild(ex, rows, field, child, access);
+  return rows;
+}
+
+async function attachChild(ex: Executor, rows: Row[], field: string, child: ChildPlan, access: FieldAccess) {
+  const { link, tree } = child;
+  const related = tree.collection;
+  const rowFilter = access.rowFilter(related.collection);
+  if (link.kind === "m2o") {
+    const keys = unique(rows.map((row) => row[field]));
+    const found = new Map<string, Row>();
+    for (const chunk of chunks(keys)) {
+      const where = and([keyFilter(related, related.primaryKey, chunk), rowFilter, child.filter]);
+      for (const row of await readLevel(ex, tree, where, child.sort, Infinity, 0, access)) found.set(String(row[related.primaryKey]), row);
+    }
+    for (const row of rows) row[field] = row[field] === null ? null : (found.get(String(row[field])) ?? null);
+    return;
+  }
+  const ownKeys = unique(rows.map((row) => row[link.ownKey]));
+  const groups = new Map<string, Row[]>();
+  for (const chunk of chunks(ownKeys)) {
+    const where = and([keyFilter(related, link.foreignKey, chunk), rowFilter, child.filter]);
+    for (const row of await readLevel(ex, tree, where, child.sort, Infinity, 0, access, [link.foreignKey])) {
+      const key = String(row[link.foreignKey]);
+      const list = groups.get(key) ?? [];
+      list.push(row);
+      groups.set(key, list);
+    }
+  }
+  for (const row of rows) {
+    const list = (groups.get(String(row[link.ownKey])) ?? []).slice(child.offset, child.offset + child.limit);
+    row[field] = child.keysOnly ? list.map((item) => item[related.primaryKey]) : list;
+  }
+}
+
+/** Shapes canonical rows for output: requested keys only, in order, csv as lists. */
+export function shapeRows(rows: Row[], tree: FieldTree): Row[] {
+  return rows.map((row) => shapeRow(row, tree));
+}
+
+function shapeRow(row: Row, tree: FieldTree): Row {
+  const out: Row = {};
+  for (const key of tree.output) {
+    const child = tree.children.get(key);
+    const value = row[key];
+    if (child && !child.keysOnly) {
+      if (Array.isArray(value)) out[key] = value.map((item) => shapeRow(item as Row, child.tree));
+      else out[key] = value && typeof value === "object" ? shapeRow(value as Row, child.tree) : (value ?? null);
+    } else if (child) {
+      out[key] = value ?? [];
+    } else {
+      const field = tree.collection.fields.get(key);
+      out[key] = field ? toOutput(field.type, value) : (value ?? null);
+    }
+  }
+  return out;
+}
+
+export function keyFilter(collection: Collection, field: string, keys: unknown[]): FilterNode {
+  const type = collection.table.types[field] ?? "string";
+  return { kind: "field", field, type, op: "_in", value: keys };
+}
+
+function unique(values: unknown[]): unknown[] {
+  const seen = new Map<string, unknown>();
+  for (const value of values) if (value !== null && value !== undefined) seen.set(String(value), value);
+  return [...seen.values()];
+}
+
+function chunks<T>(items: T[]): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += KEY_CHUNK) result.push(items.slice(i, i + KEY_CHUNK));
+  return result;
+}

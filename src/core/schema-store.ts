@@ -1,0 +1,148 @@
+// Loads the schema snapshot from the database and keeps it current across instances via a version row.
+import type { Db, Executor } from "../db/db.js";
+import { selectRows, updateRows, insertRow } from "../db/rows.js";
+import { isFieldType } from "../query/values.js";
+import type { FieldType } from "../query/values.js";
+import { columnTypes, type Collection, type Field, type FieldSchema, type Relation, type Schema } from "./schema.js";
+import { systemCollections, systemRelations } from "./system-collections.js";
+
+const systemFieldsByCollection = new Map(systemCollections.map((entry) => [entry.collection, entry.fields]));
+
+export const systemTable = (collection: string) => {
+  const fields = systemFieldsByCollection.get(collection);
+  if (!fields) throw new Error(`unknown system collection ${collection}`);
+  const primaryKey = fields.find((field) => field.schema?.is_primary_key)?.field ?? "id";
+  return { table: collection, primaryKey, types: columnTypes(fields) };
+};
+
+const VERSION_KEY = "schema_version";
+const versionWhere = { kind: "field", field: "key", type: "string", op: "_eq", value: VERSION_KEY } as const;
+
+export async function readSchemaVersion(ex: Executor): Promise<number> {
+  const rows = await selectRows(ex, systemTable("tidings_state"), { columns: ["value"], where: versionWhere });
+  return rows.length ? Number(rows[0].value) : 0;
+}
+
+/** Marks the schema as changed; every instance reloads it on its next version check. */
+export async function bumpSchemaVersion(ex: Executor): Promise<void> {
+  const current = await readSchemaVersion(ex);
+  const table = systemTable("tidings_state");
+  if (current === 0) await insertRow(ex, table, { key: VERSION_KEY, value: 1 }).catch(() => updateRows(ex, table, { value: 1 }, versionWhere));
+  else await updateRows(ex, table, { value: current + 1 }, versionWhere);
+}
+
+export async function loadSchema(ex: Executor): Promise<Schema> {
+  const version = await readSchemaVersion(ex);
+  const collections = new Map<string, Collection>();
+  for (const { collection, fields } of systemCollections) {
+    collections.set(collection, buildCollection(collection, fields, { system: true }, false, true));
+  }
+  const collectionRows = await selectRows(ex, systemTable("directus_collections"), { columns: ["collection", "meta", "folder"] });
+  const fieldRows = await selectRows(ex, systemTable("directus_fields"), {
+    columns: ["collection", "field", "type", "special", "meta", "schema", "sort"],
+    sort: [{ path: [], field: "sort", descending: false }, { path: [], field: "id", descending: false }],
+  });
+  const fieldsOf = new Map<string, Field[]>();
+  for (const row of fieldRows) {
+    const type = isFieldType(row.type) ? row.type : "string";
+    const field: Field = {
+      collection: String(row.collection),
+      field: String(row.field),
+      type,
+      special: typeof row.special === "string" && row.special ? row.special.split(",") : [],
+      meta: (row.meta as Record<string, unknown>) ?? null,
+      schema: type === "alias" ? null : ((row.schema as FieldSchema) ?? null),
+    };
+    const list = fieldsOf.get(field.collection) ?? [];
+    list.push(field);
+    fieldsOf.set(field.collection, list);
+  }
+  for (const row of collectionRows) {
+    const name = String(row.collection);
+    collections.set(name, buildCollection(name, fieldsOf.get(name) ?? [], (row.meta as Record<string, unknown>) ?? null, Boolean(row.folder), false));
+  }
+  const relationRows = await selectRows(ex, systemTable("directus_relations"), {
+    columns: ["id", "many_collection", "many_field", "one_collection", "one_field", "junction_field", "sort_field", "one_deselect_action", "on_delete"],
+    sort: [{ path: [], field: "id", descending: false }],
+  });
+  const relations: Relation[] = [...systemRelations, ...relationRows.map(toRelation)];
+  addMissingAliases(collections, relations);
+  return { version, collections, relations };
+}
+
+/** A relation's one_field works even when no alias field row was created for it. */
+function addMissingAliases(collections: Map<string, Collection>, relations: Relation[]) {
+  for (const relation of relations) {
+    const one = relation.relatedCollection ? collections.get(relation.relatedCollection) : undefined;
+    const name = relation.meta.one_field;
+    if (!one || !name || one.fields.has(name)) continue;
+    one.fields.set(name, { collection: one.collection, field: name, type: "alias", special: ["o2m"], meta: null, schema: null });
+  }
+}
+
+function buildCollection(name: string, fields: Field[], meta: Record<string, unknown> | null, folder: boolean, system: boolean): Collection {
+  const primaryKey = fields.find((field) => field.schema?.is_primary_key)?.field ?? "id";
+  return {
+    collection: name,
+    primaryKey,
+    fields: new Map(fields.map((field) => [field.field, field])),
+    meta,
+    folder,
+    system,
+    table: { table: name, primaryKey, types: columnTypes(fields) as Record<string, FieldType> },
+  };
+}
+
+export function toRelation(row: Record<string, unknown>): Relation {
+  return {
+    id: Number(row.id),
+    collection: String(row.many_collection),
+    field: String(row.many_field),
+    relatedCollection: (row.one_collection as string | null) ?? null,
+    meta: {
+      one_field: (row.one_field as string | null) ?? null,
+      junction_field: (row.junction_field as string | null) ?? null,
+      sort_field: (row.sort_field as string | null) ?? null,
+      one_deselect_action: (row.one_deselect_action as string | null) ?? "nullify",
+    },
+    schema: { on_delete: (row.on_delete as string | null) ?? "SET NULL" },
+  };
+}
+
+export interface SchemaStore {
+  /** The current snapshot, reloaded first if another instance changed the schema. */
+  get(): Promise<Schema>;
+  /** Reload now (after a local schema change). */
+  reload(): Promise<Schema>;
+}
+
+export function createSchemaStore(db: Db, options: { checkIntervalMs: number; now?: () => number }): SchemaStore {
+  const now = options.now ?? Date.now;
+  let schema: Schema | undefined;
+  let checkedAt = 0;
+  let loading: Promise<Schema> | undefined;
+
+  const reload = () => {
+    loading ??= loadSchema(db.knex)
+      .then((fresh) => {
+        schema = fresh;
+        checkedAt = now();
+        return fresh;
+      })
+      .finally(() => {
+        loading = undefined;
+      });
+    return loading;
+  };
+
+  return {
+    reload,
+    async get() {
+      if (!schema) return reload();
+      if (now() - checkedAt < options.checkIntervalMs) return schema;
+      checkedAt = now();
+      const version = await readSchemaVersion(db.knex);
+      return version === schema.version ? schema : reload();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+// Row-level SQL for user and system tables: select, count, insert, update, delete, aggregate.
+import type { Knex } from "knex";
+import type { FilterNode } from "../query/filter.js";
+import type { FieldType } from "../query/values.js";
+import type { DbClient, Executor } from "./db.js";
+import { compileWhere, createAliases, type AliasSource } from "./where.js";
+import { fromDbRow, toDbValue } from "./values.js";
+
+export interface TableSpec {
+  table: string;
+  primaryKey: string;
+  types: Record<string, FieldType>;
+}
+
+/** Sort by a field of this table, or of a table reached through a chain of many-to-one fields. */
+export interface SortSpec {
+  path: Array<{ field: string; related: string; relatedKey: string }>;
+  field: string;
+  descending: boolean;
+}
+
+export interface SelectSpec {
+  columns: string[];
+  where?: FilterNode;
+  sort?: SortSpec[];
+  limit?: number;
+  offset?: number;
+}
+
+const ROOT = "t0";
+
+export const clientOf = (ex: Executor): DbClient => ((ex as Knex).client.config.client === "pg" ? "pg" : "sqlite");
+
+function applyWhere(builder: Knex.QueryBuilder, ex: Executor, where: FilterNode | undefined, aliases: AliasSource) {
+  if (!where || (where.kind === "const" && where.value)) return;
+  const compiled = compileWhere(where, ROOT, clientOf(ex), aliases);
+  builder.whereRaw(compiled.sql, compiled.bindings as Knex.RawBinding[]);
+}
+
+export async function selectRows(ex: Executor, table: TableSpec, spec: SelectSpec): Promise<Record<string, unknown>[]> {
+  const aliases = createAliases();
+  const builder = ex({ [ROOT]: table.table }).select(spec.columns.map((column) => `${ROOT}.${column}`));
+  applyWhere(builder, ex, spec.where, aliases);
+  for (const sort of spec.sort ?? []) applySort(builder, sort, aliases);
+  if (spec.limit !== undefined && Number.isFinite(spec.limit)) builder.limit(spec.limit);
+  if (spec.offset) {
+    if (spec.limit === undefined || !Number.isFinite(spec.limit)) builder.limit(clientOf(ex) === "pg" ? Number.MAX_SAFE_INTEGER : -1);
+    builder.offset(spec.offset);
+  }
+  const rows = (await builder) as Record<string, unknown>[];
+  return rows.map((row) => fromDbRow(row, table.types));
+}
+
+function applySort(builder: Knex.QueryBuilder, sort: SortSpec, aliases: AliasSource) {
+  const direction = sort.descending ? "DESC NULLS LAST" : "ASC NULLS FIRST";
+  const expression = sortExpression(ROOT, sort.path, sort.field, aliases);
+  builder.orderByRaw(`${expression.sql} ${direction}`, expression.bindings as Knex.RawBinding[]);
+}
+
+/** `(SELECT t1.name FROM authors AS t1 WHERE t1.id = t0.author)`, nested once per many-to-one hop. */
+function sortExpression(outer: string, path: SortSpec["path"], field: string, aliases: AliasSource): { sql: string; bindings: unknown[] } {
+  if (path.length === 0) return { sql: "??.??", bindings: [outer, field] };
+  const [hop, ...rest] = path;
+  const inner = aliases.next();
+  const value = sortExpression(inner, rest, field, aliases);
+  return {
+    sql: `(SELECT ${value.sql} FROM ?? AS ?? WHERE ??.?? = ??.??)`,
+    bindings: [...value.bindings, hop.related, inner, inner, hop.relatedKey, outer, hop.field],
+  };
+}
+
+export async function countRows(ex: Executor, table: TableSpec, where?: FilterNode): Promise<number> {
+  const builder = ex({ [ROOT]: table.table }).count({ count: "*" });
+  applyWhere(builder, ex, where, createAliases());
+  const [row] = (await builder) as Array<{ count: number | string }>;
+  return Number(row.count);
+}
+
+export async function insertRow(ex: Executor, table: TableSpec, values: Record<string, unknown>): Promise<unknown> {
+  const [row] = (await ex(table.table).insert(toDbRow(ex, table, values)).returning(table.primaryKey)) as Array<Record<string, unknown>>;
+  return fromDbRow(row, table.types)[table.primaryKey];
+}
+
+export async function updateRows(ex: Executor, table: TableSpec, values: Record<string, unknown>, where: FilterNode): Promise<void> {
+  if (Object.keys(values).length === 0) return;
+  const builder = ex({ [ROOT]: table.table }).update(toDbRow(ex, table, values));
+  applyWhere(builder, ex, where, createAliases());
+  await builder;
+}
+
+export async function deleteRows(ex: Executor, table: TableSpec, where: FilterNode): Promise<void> {
+  const builder = ex({ [ROOT]: table.table }).delete();
+  applyWhere(builder, ex, where, createAliases());
+  await builder;
+}
+
+function toDbRow(ex: Executor, table: TableSpec, values: Record<string, unknown>): Record<string, unknown> {
+  const client = clientOf(ex);
+  const row: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(values)) row[column] = toDbValue(client, table.types[column] ?? "string", value);
+  return row;
+}

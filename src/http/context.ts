@@ -1,0 +1,38 @@
+// Per request: reads the token (Bearer header or ?access_token=) and resolves who is asking.
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { forbidden } from "../errors.js";
+import { parseQuery, type Query } from "../query/params.js";
+import { publicAccountability, type Accountability } from "../core/accountability.js";
+import type { Core } from "../core/core.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    accountability: Accountability;
+  }
+}
+
+export function tokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header) {
+    const [scheme, value] = header.split(" ");
+    if (scheme?.toLowerCase() === "bearer" && value) return value.trim();
+  }
+  const fromQuery = (request.query as Record<string, unknown> | undefined)?.access_token;
+  return typeof fromQuery === "string" && fromQuery ? fromQuery : undefined;
+}
+
+export function registerContext(app: FastifyInstance, core: Core) {
+  app.decorateRequest("accountability", null as unknown as Accountability);
+  app.addHook("preHandler", async (request) => {
+    const client = { ip: request.ip, userAgent: request.headers["user-agent"] };
+    const token = tokenOf(request);
+    request.accountability = token ? await core.auth.authenticate(token, client) : publicAccountability(client);
+  });
+}
+
+export const queryOf = (request: FastifyRequest): Query => parseQuery(request.query as Record<string, unknown>);
+
+/** Schema management stays with admins until system-collection permissions grant it. */
+export function requireAdmin(request: FastifyRequest): void {
+  if (!request.accountability.admin) throw forbidden();
+}

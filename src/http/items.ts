@@ -1,0 +1,104 @@
+// /items/:collection[/:id]: the REST face of core/items, in Directus's request and response shapes.
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Core } from "../core/core.js";
+import { collectionForbidden, invalidPayload, isAppError } from "../errors.js";
+import { parseQuery } from "../query/params.js";
+import { queryOf } from "./context.js";
+
+type Params = { collection: string; id?: string };
+
+/** System collections have their own endpoints (/users, /roles, …), as in Directus. */
+function collectionParam(request: FastifyRequest): string {
+  const { collection } = request.params as Params;
+  if (collection.startsWith("directus_") || collection.startsWith("tidings_")) throw collectionForbidden(collection);
+  return collection;
+}
+
+export function registerItemRoutes(app: FastifyInstance, core: Core) {
+  const { items } = core;
+
+  app.get("/items/:collection", async (request) => {
+    const result = await items.readMany(request.accountability, collectionParam(request), queryOf(request));
+    return result.meta ? { data: result.data, meta: result.meta } : { data: result.data };
+  });
+
+  app.get("/items/:collection/:id", async (request) => {
+    const { id } = request.params as Params;
+    return { data: await items.readOne(request.accountability, collectionParam(request), id, queryOf(request)) };
+  });
+
+  app.post("/items/:collection", async (request) => {
+    const collection = collectionParam(request);
+    const body = request.body;
+    const many = Array.isArray(body);
+    if (!many && (!body || typeof body !== "object")) throw invalidPayload("The body must be an item or a list of items.");
+    const keys = await items.create(request.accountability, collection, many ? body : [body]);
+    return respondWithKeys(request, collection, keys, many);
+  });
+
+  app.patch("/items/:collection", async (request) => {
+    const collection = collectionParam(request);
+    const body = request.body as unknown;
+    let keys: unknown[];
+    if (Array.isArray(body)) {
+      const schema = await core.schemas.get();
+      const primaryKey = schema.collections.get(collection)?.primaryKey ?? "id";
+      const entries = body.map((item) => {
+        if (!item || typeof item !== "object" || (item as Record<string, unknown>)[primaryKey] === undefined) {
+          throw invalidPayload(`Each item of a batch update needs its primary key "${primaryKey}".`);
+        }
+        return { keys: [(item as Record<string, unknown>)[primaryKey]], payload: item };
+      });
+      keys = await items.updateBatch(request.accountability, collection, entries);
+    } else if (body && typeof body === "object" && "data" in body) {
+      const { data } = body as { data: unknown };
+      keys = await items.update(request.accountability, collection, await keysOf(request, collection, body as Record<string, unknown>), data);
+    } else {
+      throw invalidPayload('Send a list of items with keys, or {"keys": [...], "data": {...}}, or {"query": {...}, "data": {...}}.');
+    }
+    return respondWithKeys(request, collection, keys, true);
+  });
+
+  app.patch("/items/:collection/:id", async (request) => {
+    const collection = collectionParam(request);
+    const { id } = request.params as Params;
+    const [key] = await items.update(request.accountability, collection, [id], request.body);
+    return respondWithKeys(request, collection, [key], false);
+  });
+
+  app.delete("/items/:collection", async (request, reply) => {
+    const collection = collectionParam(request);
+    const body = request.body as unknown;
+    const keys = Array.isArray(body) ? body : await keysOf(request, collection, (body ?? {}) as Record<string, unknown>);
+    await items.remove(request.accountability, collection, keys);
+    return reply.status(204).send();
+  });
+
+  app.delete("/items/:collection/:id", async (request, reply) => {
+    const { id } = request.params as Params;
+    await items.remove(request.accountability, collectionParam(request), [id]);
+    return reply.status(204).send();
+  });
+
+  /** `{keys: [...]}` or `{query: {...}}` from a PATCH or DELETE body. */
+  async function keysOf(request: FastifyRequest, collection: string, body: Record<string, unknown>): Promise<unknown[]> {
+    if (Array.isArray(body.keys)) return body.keys;
+    if (body.query && typeof body.query === "object") {
+      return items.keysByQuery(request.accountability, collection, parseQuery(body.query as Record<string, unknown>));
+    }
+    throw invalidPayload('Either "keys" or "query" is required.');
+  }
+
+  async function respondWithKeys(request: FastifyRequest, collection: string, keys: unknown[], many: boolean) {
+    const query = queryOf(request);
+    if (!many) {
+      // A caller that may write but not read the result gets `null`, as in Directus.
+      const data = await items.readOne(request.accountability, collection, keys[0], query).catch((error: unknown) => {
+        if (isAppError(error) && error.code === "FORBIDDEN") return null;
+        throw error;
+      });
+      return { data };
+    }
+    return { data: await items.readByKeys(request.accountability, collection, keys, query) };
+  }
+}
