@@ -23,3 +23,6 @@ export const publicAccountability = (extra: Partial<Accountability> = {}): Accou
   app: false,
   ...extra,
 });
+
+/** The server acting on its own behalf (variable lookups, bootstrap): full access, never exposed. */
+export const systemAccountability: Accountability = Object.freeze({ ...publicAccountability(), admin: true, app: true });

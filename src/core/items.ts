@@ -7,7 +7,7 @@ import { AppError, collectionForbidden, forbidden, invalidPayload } from "../err
 import { and, type FilterNode } from "../query/filter.js";
 import type { Query } from "../query/params.js";
 import { castForWrite, toCanonical } from "../query/values.js";
-import type { Accountability } from "./accountability.js";
+import { systemAccountability, type Accountability } from "./accountability.js";
 import type { ChangeEvent, Events } from "./events.js";
 import { keyFilter, runRead, shapeRows, type ReadResult } from "./items-read.js";
 import type { Action, ActionAccess, Permissions } from "./permissions.js";
@@ -15,6 +15,7 @@ import { planRead, type Limits } from "./query.js";
 import { linkOf, type Collection, type Schema } from "./schema.js";
 import type { SchemaStore } from "./schema-store.js";
 import { internalCollections } from "./system-collections.js";
+import { bindVariables, valueAtPath } from "./variables.js";
 
 type Row = Record<string, unknown>;
 
@@ -56,7 +57,8 @@ export function createItems(deps: ItemsDeps) {
 
   async function readMany(accountability: Accountability, name: string, query: Query, extra?: FilterNode): Promise<ReadResult> {
     const { schema, collection, access } = await prepare(accountability, name, "read");
-    const plan = planRead(schema, collection, query, access, limits);
+    const bound = { ...query, filter: await bindVariables(accountability, query.filter, readPath, now()), deep: await bindVariables(accountability, query.deep, readPath, now()) };
+    const plan = planRead(schema, collection, bound, access, limits);
     const result = await runRead(db.knex, plan, access, extra);
     return { ...result, data: shapeRows(result.data, plan.tree) };
   }
@@ -132,6 +134,11 @@ export function createItems(deps: ItemsDeps) {
     if (!collection) throw collectionForbidden(name);
     const result = await readMany(accountability, name, { ...query, fields: [collection.primaryKey], meta: undefined });
     return result.data.map((row) => row[collection.primaryKey]);
+  }
+
+  async function readPath(collection: string, key: string, path: string): Promise<unknown> {
+    const [row] = await readByKeys(systemAccountability, collection, [key], { fields: [path] });
+    return valueAtPath(row, path.split("."));
   }
 
   return { readMany, readByKeys, readOne, create, update, updateBatch, remove, keysByQuery, prepare };

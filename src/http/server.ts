@@ -4,7 +4,7 @@ import cors from "@fastify/cors";
 import qs from "qs";
 import type { Config } from "../config.js";
 import type { Core } from "../core/core.js";
-import { AppError } from "../errors.js";
+import { AppError, isAppError } from "../errors.js";
 import { registerAuthRoutes } from "./auth.js";
 import { registerCollectionRoutes } from "./collections.js";
 import { registerContext } from "./context.js";
@@ -20,24 +20,43 @@ export interface HttpOptions {
   logger: FastifyBaseLogger;
 }
 
+/** A payload key named __proto__ could reach an object's prototype further on: refuse it outright. */
+function refusePrototypeKeys(key: string, value: unknown): unknown {
+  if (key === "__proto__") throw new AppError("INVALID_PAYLOAD", 'Invalid payload. The key "__proto__" is not allowed.');
+  return value;
+}
+
+const PROTOTYPE_QUERY_KEY = /(^|[?&[])__proto__(\]|=|&|$)/;
+
+/** qs silently drops "__proto__" keys (filter[__proto__]=…); say so instead of answering as if unfiltered. */
+function refusePrototypeQueryKeys(url: string) {
+  const search = url.includes("?") ? url.slice(url.indexOf("?")) : "";
+  let decoded = search;
+  try {
+    decoded = decodeURIComponent(search);
+  } catch {
+    throw new AppError("INVALID_QUERY", "Invalid query. The query string is not valid URL encoding.");
+  }
+  if (PROTOTYPE_QUERY_KEY.test(decoded)) throw new AppError("INVALID_QUERY", 'Invalid query. The key "__proto__" is not allowed.');
+}
+
 export async function createHttpServer({ config, core, logger }: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     // Requests are not logged one by one; errors and warnings are.
-    loggerInstance: logger.child({}, { level: logger.isLevelEnabled("warn") ? "warn" : logger.level }),
+    loggerInstance: logger.child({}, { level: logger.level === "info" || logger.level === "debug" || logger.level === "trace" ? "warn" : logger.level }),
     bodyLimit: config.maxPayloadSize,
     trustProxy: true,
     routerOptions: {
-      querystringParser: (text: string) => qs.parse(text, { depth: 10, arrayLimit: 1000, parameterLimit: 1000, allowPrototypes: false }),
+            querystringParser: (text: string) => qs.parse(text, { depth: 10, arrayLimit: 1000, parameterLimit: 1000 }),
     },
   });
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === "") return done(null, undefined);
     try {
-      // Keys named __proto__ are dropped so that no payload can reach an object's prototype.
-      done(null, JSON.parse(text, (key, value) => (key === "__proto__" ? undefined : value)));
-    } catch {
-      done(new AppError("INVALID_PAYLOAD", "Invalid payload. The body is not valid JSON."), undefined);
+      done(null, JSON.parse(text, refusePrototypeKeys));
+    } catch (error) {
+      done(isAppError(error) ? error : new AppError("INVALID_PAYLOAD", "Invalid payload. The body is not valid JSON."), undefined);
     }
   });
   if (config.cors.enabled) await app.register(cors, { origin: config.cors.origin, credentials: true });
@@ -45,6 +64,7 @@ export async function createHttpServer({ config, core, logger }: HttpOptions): P
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(errorBody("ROUTE_NOT_FOUND", `Route ${request.url.split("?")[0]} doesn't exist.`)),
   );
+  app.addHook("onRequest", async (request) => refusePrototypeQueryKeys(request.url));
   registerContext(app, core);
   registerServerRoutes(app, core);
   registerAuthRoutes(app, core);

@@ -26,9 +26,8 @@ export function applyVariables(filter: unknown, values: VariableValues): unknown
   if (typeof filter === "string") return resolve(filter, values);
   if (Array.isArray(filter)) return filter.map((item) => applyVariables(item, values));
   if (filter && typeof filter === "object") {
-    const result: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(filter)) result[key] = applyVariables(item, values);
-    return result;
+    // fromEntries defines own keys, so a "__proto__" key stays a key (and is refused later).
+    return Object.fromEntries(Object.entries(filter).map(([key, item]) => [key, applyVariables(item, values)]));
   }
   return filter;
 }

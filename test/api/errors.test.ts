@@ -154,6 +154,7 @@ describe.each(dbs)("errors (%s)", (db) => {
       expectError(await http.get("/nope"), 404, "ROUTE_NOT_FOUND");
       expectError(await http.post("/items", {}), 404, "ROUTE_NOT_FOUND");
       expectError(await createHttp(server.url).get("/definitely/not/here"), 404, "ROUTE_NOT_FOUND");
+      expectError(await http.request("PUT", "/items/posts/1", { body: { title: "x" } }), 404, "ROUTE_NOT_FOUND");
     });
 
     it("unauthenticated requests to items and collections → 401/403", async () => {
@@ -197,15 +198,26 @@ describe.each(dbs)("errors (%s)", (db) => {
     });
 
     it("__proto__ and constructor keys → 4xx, no pollution", async () => {
-      for (const filter of ['{"__proto__":{"_eq":1}}', '{"title":{"__proto__":{"_eq":1}}}', '{"constructor":{"_eq":1}}', '{"_and":[{"__proto__":{"polluted":1}}]}']) {
-        expectError(await http.get(`/items/posts?filter=${encodeURIComponent(filter)}`), [400, 403]);
+      const paths = [
+        ...['{"__proto__":{"_eq":1}}', '{"title":{"__proto__":{"_eq":1}}}', '{"constructor":{"_eq":1}}', '{"_and":[{"__proto__":{"polluted":1}}]}'].map(
+          (filter) => `/items/posts?filter=${encodeURIComponent(filter)}`,
+        ),
+        "/items/posts?fields=__proto__",
+        "/items/posts?sort=constructor",
+      ];
+      for (const path of paths) {
+        const reply = await http.get(path);
+        expect([400, 403], `${decodeURIComponent(path)} → ${reply.status}`).toContain(reply.status);
+        expectError(reply, [400, 403]);
       }
-      expectError(await http.get("/items/posts?filter[__proto__][polluted]=1"), [400, 403]);
-      expectError(await http.get("/items/posts?fields=__proto__"), [400, 403]);
-      expectError(await http.get("/items/posts?sort=constructor"), [400, 403]);
       expectError(await http.request("POST", "/items/strict", { raw: '{"name":"p","__proto__":{"admin":true}}' }), 400, "INVALID_PAYLOAD");
       expect(({} as any).polluted).toBeUndefined();
       expect((await http.get("/server/health")).body.status).toBe("ok");
+    });
+
+    it("a bracket filter with a __proto__ key → 4xx, not silently dropped", async () => {
+      expectError(await http.get("/items/posts?filter[__proto__][polluted]=1"), [400, 403]);
+      expectError(await http.get("/items/posts?filter[title][__proto__]=1"), [400, 403]);
     });
 
     it("100-level nesting → 400 or a correct answer, never 500", async () => {
@@ -249,5 +261,23 @@ describe.each(dbs)("errors (%s)", (db) => {
       expectError(await http.post("/fields/posts", { field: 'x"; drop table posts; --', type: "string" }), 400, "INVALID_PAYLOAD");
       expect(await snapshot()).toEqual(intact);
     });
+  });
+});
+
+describe.each(dbs)("MAX_PAYLOAD_SIZE from configuration (%s)", (db) => {
+  let server: TestServer;
+  let http: Http;
+
+  beforeAll(async () => {
+    server = await startServer({ db, env: { MAX_PAYLOAD_SIZE: "10kb" } });
+    http = createHttp(server.url, server.adminToken);
+    await createCollection(http, "blobs", [autoPk, { field: "text", type: "text", schema: {} }]);
+  }, 60_000);
+  afterAll(async () => server?.close());
+
+  it("accepts a body under the limit and refuses one over it with 413", async () => {
+    ok(await http.post("/items/blobs", { text: "a".repeat(5_000) }));
+    expectError(await http.post("/items/blobs", { text: "b".repeat(20_000) }), 413);
+    expect(ok<any[]>(await http.get("/items/blobs?fields=id"))).toHaveLength(1);
   });
 });

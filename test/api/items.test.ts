@@ -165,6 +165,22 @@ describe.each(dbs)("items (%s)", (db) => {
     });
   });
 
+  describe("malformed writes", () => {
+    it("refuses a batch item without its primary key", async () => {
+      const [a] = ok<any[]>(await http.post("/items/notes", [{ title: "a" }]));
+      expectError(await http.patch("/items/notes", [{ id: a.id, title: "A" }, { title: "no key" }]), 400, "INVALID_PAYLOAD");
+      expect(await titles()).toEqual(["a"]);
+    });
+
+    it("refuses an update-many without keys or query, and a delete without keys", async () => {
+      ok(await http.post("/items/notes", [{ title: "a" }]));
+      expectError(await http.patch("/items/notes", { data: { title: "x" } }), 400, "INVALID_PAYLOAD");
+      expectError(await http.delete("/items/notes"), 400, "INVALID_PAYLOAD");
+      expectError(await http.delete("/items/notes", {}), 400, "INVALID_PAYLOAD");
+      expect(await titles()).toEqual(["a"]);
+    });
+  });
+
   describe("transactions", () => {
     it("creates nothing when one item of an array violates a unique constraint", async () => {
       ok(await http.post("/items/notes", { title: "existing", code: "taken" }));

@@ -63,6 +63,8 @@ describe.each(dbs)("query language (%s)", (db) => {
       const [row] = await posts("?fields=id,comments.text&filter[id][_eq]=1");
       expect(row.comments.map((c: any) => c.text).sort()).toEqual(["Nice!", "great stuff"]);
       expect(Object.keys(row.comments[0])).toEqual(["text"]);
+      const [star] = await posts("?fields=id,comments.*&filter[id][_eq]=3");
+      expect(star.comments).toEqual([{ id: 3, text: "Meh", post: 3 }]);
       const [empty] = await posts("?fields=id,comments.text&filter[id][_eq]=2");
       expect(empty.comments).toEqual([]);
       const authors = ok<any[]>(await http.get(`/items/${n.authors}?fields=name,posts.title&filter[id][_eq]=2`));
@@ -113,6 +115,8 @@ describe.each(dbs)("query language (%s)", (db) => {
       ["implicit _and of two fields", { status: { _eq: "published" }, category: { _eq: "news" } }, [1]],
       ["across m2o", { author: { name: { _eq: "Alice" } } }, [1, 2]],
       ["across m2o, case-insensitive", { author: { name: { _icontains: "BO" } } }, [3]],
+      ["o2m without _some means _some", { comments: { text: { _eq: "Meh" } } }, [3]],
+      ["_in with an empty list matches nothing", { id: { _in: [] } }, []],
       ["o2m _some", { comments: { _some: { text: { _contains: "Nice" } } } }, [1]],
       ["o2m _none", { comments: { _none: { text: { _contains: "Nice" } } } }, [2, 3, 4]],
       ["m2m _some", { tags: { _some: { tags_id: { name: { _eq: "sql" } } } } }, [3]],
@@ -133,6 +137,9 @@ describe.each(dbs)("query language (%s)", (db) => {
     it("_contains treats SQL wildcards literally", async () => {
       expect(await filterIds({ title: { _contains: "%" } })).toEqual([]);
       expect(await filterIds({ title: { _contains: "_" } })).toEqual([]);
+      expect(await filterIds({ title: { _icontains: "%" } })).toEqual([]);
+      expect(await filterIds({ title: { _starts_with: "_" } })).toEqual([]);
+      expect(sortedIds(await posts("?fields=id&search=%25"))).toEqual([]);
     });
 
     it("accepts bracket filters (filter[status][_eq]=x)", async () => {
@@ -141,6 +148,8 @@ describe.each(dbs)("query language (%s)", (db) => {
       expect(await idsOf("filter[status][_in]=published,archived")).toEqual([1, 3, 4]);
       expect(await idsOf("filter[status][_in][]=draft&filter[status][_in][]=archived")).toEqual([2, 4]);
       expect(await idsOf("filter[rating][_gt]=2")).toEqual([1, 4]);
+      expect(await idsOf("filter[rating][_eq]=4.5")).toEqual([1]);
+      expect(await idsOf("filter[rating][_between]=2,3")).toEqual([3, 4]);
       expect(await idsOf("filter[category][_null]=true")).toEqual([3]);
       expect(await idsOf("filter[author][name][_eq]=Bob")).toEqual([3]);
       expect(await idsOf("filter[_or][0][status][_eq]=draft&filter[_or][1][id][_eq]=4")).toEqual([2, 4]);
@@ -225,6 +234,18 @@ describe.each(dbs)("query language (%s)", (db) => {
       const deep = { comments: { _filter: { text: { _contains: "Nice" } } } };
       const rows = await posts(`${qs({ fields: "id,comments.text", deep, sort: "id" })}`);
       expect(rows.map((r: any) => r.comments.map((c: any) => c.text))).toEqual([["Nice!"], [], [], []]);
+    });
+
+    it("filters nested m2m rows", async () => {
+      const deep = { tags: { _filter: { tags_id: { name: { _eq: "ts" } } } } };
+      const [row] = await posts(`${qs({ fields: "id,tags.tags_id.name", deep })}&filter[id][_eq]=1`);
+      expect(row.tags).toEqual([{ tags_id: { name: "ts" } }]);
+    });
+
+    it("applies to relations nested under an m2o", async () => {
+      const deep = { author: { posts: { _limit: 1, _sort: ["-id"] } } };
+      const [row] = await posts(`${qs({ fields: "id,author.posts.id", deep })}&filter[id][_eq]=1`);
+      expect(row).toEqual({ id: 1, author: { posts: [{ id: 2 }] } });
     });
 
     it("accepts bracket form", async () => {
