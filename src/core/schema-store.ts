@@ -1,10 +1,11 @@
 // Loads the schema snapshot from the database and keeps it current across instances via a version row.
 import type { Db, Executor } from "../db/db.js";
-import { selectRows, updateRows, insertRow } from "../db/rows.js";
+import { selectRows } from "../db/rows.js";
 import { isFieldType } from "../query/values.js";
 import type { FieldType } from "../query/values.js";
 import { columnTypes, type Collection, type Field, type FieldSchema, type Relation, type Schema } from "./schema.js";
 import { systemCollections, systemRelations } from "./system-collections.js";
+import { bumpVersion, readVersion, watchVersion } from "./versions.js";
 
 const systemFieldsByCollection = new Map(systemCollections.map((entry) => [entry.collection, entry.fields]));
 
@@ -15,24 +16,11 @@ export const systemTable = (collection: string) => {
   return { table: collection, primaryKey, types: columnTypes(fields) };
 };
 
-const VERSION_KEY = "schema_version";
-const versionWhere = { kind: "field", field: "key", type: "string", op: "_eq", value: VERSION_KEY } as const;
-
-export async function readSchemaVersion(ex: Executor): Promise<number> {
-  const rows = await selectRows(ex, systemTable("tidings_state"), { columns: ["value"], where: versionWhere });
-  return rows.length ? Number(rows[0].value) : 0;
-}
-
 /** Marks the schema as changed; every instance reloads it on its next version check. */
-export async function bumpSchemaVersion(ex: Executor): Promise<void> {
-  const current = await readSchemaVersion(ex);
-  const table = systemTable("tidings_state");
-  if (current === 0) await insertRow(ex, table, { key: VERSION_KEY, value: 1 }).catch(() => updateRows(ex, table, { value: 1 }, versionWhere));
-  else await updateRows(ex, table, { value: current + 1 }, versionWhere);
-}
+export const bumpSchemaVersion = (ex: Executor) => bumpVersion(ex, "schema_version");
 
 export async function loadSchema(ex: Executor): Promise<Schema> {
-  const version = await readSchemaVersion(ex);
+  const version = await readVersion(ex, "schema_version");
   const collections = new Map<string, Collection>();
   for (const { collection, fields } of systemCollections) {
     collections.set(collection, buildCollection(collection, fields, { system: true }, false, true));
@@ -116,19 +104,14 @@ export interface SchemaStore {
   reload(): Promise<Schema>;
 }
 
-export function createSchemaStore(db: Db, options: { checkIntervalMs: number; now?: () => number }): SchemaStore {
-  const now = options.now ?? Date.now;
+export function createSchemaStore(db: Db, options: { checkIntervalMs: number }): SchemaStore {
+  const version = watchVersion(db, "schema_version", options.checkIntervalMs);
   let schema: Schema | undefined;
-  let checkedAt = 0;
   let loading: Promise<Schema> | undefined;
 
   const reload = () => {
     loading ??= loadSchema(db.knex)
-      .then((fresh) => {
-        schema = fresh;
-        checkedAt = now();
-        return fresh;
-      })
+      .then((fresh) => (schema = fresh))
       .finally(() => {
         loading = undefined;
       });
@@ -136,13 +119,14 @@ export function createSchemaStore(db: Db, options: { checkIntervalMs: number; no
   };
 
   return {
-    reload,
+    async reload() {
+      version.expire();
+      return reload();
+    },
     async get() {
       if (!schema) return reload();
-      if (now() - checkedAt < options.checkIntervalMs) return schema;
-      checkedAt = now();
-      const version = await readSchemaVersion(db.knex);
-      return version === schema.version ? schema : reload();
+      const latest = await version.current();
+      return latest === schema.version ? schema : reload();
     },
   };
 }

@@ -4,6 +4,7 @@ import path from "node:path";
 import knexFactory, { type Knex } from "knex";
 import pg from "pg";
 import type { Config } from "../config.js";
+import { foldCase } from "../query/values.js";
 
 export type DbClient = Config["db"]["client"];
 
@@ -58,9 +59,9 @@ function openSqlite(config: Config["db"]): Knex {
         connection.pragma("journal_mode = WAL");
         connection.pragma("synchronous = NORMAL");
         connection.pragma("busy_timeout = 5000");
-        // SQLite's own lower() folds ASCII only; the in-memory matcher folds all of Unicode.
+        // SQLite's own lower() folds ASCII only; use the fold the matcher and PostgreSQL use.
         connection.function("lower", { deterministic: true }, (text: unknown) =>
-          text === null || text === undefined ? null : String(text).toLowerCase(),
+          text === null || text === undefined ? null : foldCase(String(text)),
         );
         done(null, connection);
       },

@@ -1,6 +1,6 @@
 // Compiles a query/ FilterNode into one parameterised SQL condition, the same language the matcher runs.
 import type { FilterNode, Operator } from "../query/filter.js";
-import { isStringType, type FieldType } from "../query/values.js";
+import type { FieldType } from "../query/values.js";
 import type { DbClient } from "./db.js";
 import { toDbValue } from "./values.js";
 
@@ -57,7 +57,8 @@ const comparisons: Partial<Record<Operator, string>> = { _eq: "=", _neq: "<>", _
 function compileField(op: Operator, type: FieldType, field: string, value: unknown, alias: string, client: DbClient): Sql {
   const column = { sql: "??.??", bindings: [alias, field] as unknown[] };
   const bind = (v: unknown) => toDbValue(client, type, v);
-  const textual = isStringType(type) || type === "json";
+  // Only text columns can hold "" (PostgreSQL refuses to compare a uuid or json column with it).
+  const textual = type === "string" || type === "text" || type === "csv" || type === "hash";
   const comparison = comparisons[op];
   if (comparison) return { sql: `${column.sql} ${comparison} ?`, bindings: [...column.bindings, bind(value)] };
   switch (op) {
@@ -105,13 +106,13 @@ function compileText(op: Operator, column: Sql, needle: string, client: DbClient
     sql = pg ? `strpos(${subject}, ${value}) > 0` : `instr(${subject}, ${value}) > 0`;
     bindings = [...col, needle];
   } else if (kind === "_starts_with") {
-    sql = pg ? `left(${subject}, length(${param})) = ${value}` : `substr(${subject}, 1, length(?)) = ${value}`;
+    sql = pg ? `left(${subject}, length(${value})) = ${value}` : `substr(${subject}, 1, length(${value})) = ${value}`;
     bindings = [...col, needle, needle];
   } else if (pg) {
-    sql = `right(${subject}, length(${param})) = ${value}`;
+    sql = `right(${subject}, length(${value})) = ${value}`;
     bindings = [...col, needle, needle];
   } else {
-    sql = `substr(${subject}, length(${subject}) - length(?) + 1) = ${value}`;
+    sql = `substr(${subject}, length(${subject}) - length(${value}) + 1) = ${value}`;
     bindings = [...col, ...col, needle, needle];
   }
   return { sql: negate ? `NOT (${sql})` : sql, bindings };

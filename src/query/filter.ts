@@ -1,5 +1,5 @@
 // The compiled filter tree shared by the SQL compiler (db/where.ts) and the in-memory matcher below.
-import { isNumberType, type FieldType } from "./values.js";
+import { compareText, foldCase, isNumberType, type FieldType } from "./values.js";
 
 export const comparisonOperators = [
   "_eq", "_neq", "_lt", "_lte", "_gt", "_gte", "_in", "_nin", "_null", "_nnull",
@@ -57,6 +57,8 @@ export function filterFields(node: FilterNode, into = new Set<string>()): Set<st
   return into;
 }
 
+const TEXT_TYPES = new Set<FieldType>(["string", "text", "csv", "hash"]);
+
 /**
  * Decides whether a row (canonical values, as read from the database) matches a local filter.
  * Mirrors SQL: a null value matches only the null/empty tests, never a comparison or its negation.
@@ -76,43 +78,40 @@ function matchField(op: Operator, type: FieldType, raw: unknown, value: unknown)
   switch (op) {
     case "_null": return actual === null;
     case "_nnull": return actual !== null;
-    case "_empty": return actual === null || actual === "" || (type === "csv" && Array.isArray(actual) && actual.length === 0);
+    // Only text columns can hold "" (see db/where.ts); csv is canonical text here.
+    case "_empty": return actual === null || (TEXT_TYPES.has(type) && actual === "");
     case "_nempty": return !matchField("_empty", type, actual, value);
   }
   if (actual === null) return false;
   const left = comparable(type, actual);
+  const compare = (right: unknown) => order(left, comparable(type, right));
   switch (op) {
-    case "_eq": return left === comparable(type, value);
-    case "_neq": return left !== comparable(type, value);
-    case "_lt": return left < comparable(type, value);
-    case "_lte": return left <= comparable(type, value);
-    case "_gt": return left > comparable(type, value);
-    case "_gte": return left >= comparable(type, value);
-    case "_in": return (value as unknown[]).some((item) => left === comparable(type, item));
-    case "_nin": return !(value as unknown[]).some((item) => left === comparable(type, item));
+    case "_eq": return compare(value) === 0;
+    case "_neq": return compare(value) !== 0;
+    case "_lt": return compare(value) < 0;
+    case "_lte": return compare(value) <= 0;
+    case "_gt": return compare(value) > 0;
+    case "_gte": return compare(value) >= 0;
+    case "_in": return (value as unknown[]).some((item) => compare(item) === 0);
+    case "_nin": return !(value as unknown[]).some((item) => compare(item) === 0);
     case "_between": case "_nbetween": {
-      const [low, high] = (value as unknown[]).map((item) => comparable(type, item));
-      const inside = left >= low && left <= high;
+      const [low, high] = value as unknown[];
+      const inside = compare(low) >= 0 && compare(high) <= 0;
       return op === "_between" ? inside : !inside;
     }
   }
-  const text = String(left);
-  const needle = String(value);
-  switch (op) {
-    case "_contains": return text.includes(needle);
-    case "_ncontains": return !text.includes(needle);
-    case "_icontains": return text.toLowerCase().includes(needle.toLowerCase());
-    case "_nicontains": return !text.toLowerCase().includes(needle.toLowerCase());
-    case "_starts_with": return text.startsWith(needle);
-    case "_nstarts_with": return !text.startsWith(needle);
-    case "_istarts_with": return text.toLowerCase().startsWith(needle.toLowerCase());
-    case "_nistarts_with": return !text.toLowerCase().startsWith(needle.toLowerCase());
-    case "_ends_with": return text.endsWith(needle);
-    case "_nends_with": return !text.endsWith(needle);
-    case "_iends_with": return text.toLowerCase().endsWith(needle.toLowerCase());
-    case "_niends_with": return !text.toLowerCase().endsWith(needle.toLowerCase());
-  }
-  return false;
+  const exact = op.startsWith("_n") ? op.slice(2) : op.slice(1);
+  const insensitive = exact.startsWith("i");
+  const text = insensitive ? foldCase(String(left)) : String(left);
+  const needle = insensitive ? foldCase(String(value)) : String(value);
+  const base = insensitive ? exact.slice(1) : exact;
+  const found = base === "contains" ? text.includes(needle) : base === "starts_with" ? text.startsWith(needle) : text.endsWith(needle);
+  return op.startsWith("_n") ? !found : found;
+}
+
+function order(left: unknown, right: unknown): number {
+  if (typeof left === "string" && typeof right === "string") return compareText(left, right);
+  return left === right ? 0 : (left as number) < (right as number) ? -1 : 1;
 }
 
 /** Numbers compare as numbers (decimals arrive as strings), booleans as 0/1, everything else as text. */

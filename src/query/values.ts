@@ -39,7 +39,7 @@ export function toCanonical(type: FieldType, value: unknown): unknown {
       return typeof value === "string" ? value : undefined;
     case "integer": case "bigInteger": {
       const n = toNumber(value);
-      return n !== undefined && Number.isSafeInteger(n) && (type === "bigInteger" || Math.abs(n) <= 2147483647) ? n : undefined;
+      return n !== undefined && Number.isSafeInteger(n) && (type === "bigInteger" || (n >= -2147483648 && n <= 2147483647)) ? n : undefined;
     }
     case "float": case "decimal":
       return toNumber(value);
@@ -116,4 +116,23 @@ export function toOutput(type: FieldType, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (type === "csv") return typeof value === "string" ? (value === "" ? [] : value.split(",")) : value;
   return value;
+}
+
+/**
+ * Lower-cases one code point at a time with Unicode's simple mappings, as PostgreSQL's lower() does:
+ * no context rules (final sigma) and no expansions (İ becomes "i", not "i" plus a combining dot).
+ * SQLite gets this same function as its lower(), so both databases and the matcher agree.
+ */
+export function foldCase(text: string): string {
+  let folded = "";
+  for (const char of text) {
+    const lower = char.toLowerCase();
+    folded += lower.length === char.length ? lower : char === "\u0130" ? "i" : char;
+  }
+  return folded;
+}
+
+/** Code point order (what SQLite's BINARY and PostgreSQL's C collations use), not UTF-16 unit order. */
+export function compareText(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }

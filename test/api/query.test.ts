@@ -213,6 +213,14 @@ describe.each(dbs)("query language (%s)", (db) => {
       expect(reply.body.meta).toEqual({ total_count: 4, filter_count: 2 });
     });
 
+    it("counts each row once when filtering across o2m and m2o", async () => {
+      const reply = await http.get(`/items/${n.posts}?fields=id&meta=filter_count&filter[comments][_some][text][_contains]=e`);
+      expect(sortedIds(reply.body.data)).toEqual([1, 3]);
+      expect(reply.body.meta).toEqual({ filter_count: 2 });
+      const byAuthor = await http.get(`/items/${n.posts}?fields=id&meta=filter_count&filter[author][name][_eq]=Alice`);
+      expect(byAuthor.body.meta).toEqual({ filter_count: 2 });
+    });
+
     it("returns only the requested count, and * for both", async () => {
       const one = await http.get(`/items/${n.posts}?meta=total_count&search=hello`);
       expect(one.body.meta).toEqual({ total_count: 4 });

@@ -118,6 +118,19 @@ describe.each(dbs)("relations (%s)", (db) => {
     expectError(await http.get("/items/players?fields=team.name"), [400, 403]);
   });
 
+  it("deleting a collection removes the relations that involve it", async () => {
+    await createCollection(http, "leagues", [autoPk, { field: "title", type: "string", schema: {} }]);
+    await createField(http, "teams", { field: "league", type: "integer", meta: { special: ["m2o"] }, schema: {} });
+    await createField(http, "leagues", { field: "teams", type: "alias", meta: { special: ["o2m"] } });
+    ok(await http.post("/relations", { collection: "teams", field: "league", related_collection: "leagues", meta: { one_field: "teams" }, schema: { on_delete: "SET NULL" } }));
+    const league = ok(await http.post("/items/leagues", { title: "L1" }));
+    ok(await http.post("/items/teams", { name: "Blues", league: league.id }));
+    expect((await http.delete("/collections/leagues")).status).toBe(204);
+    const remaining = ok<any[]>(await http.get("/relations"));
+    expect(remaining.filter((r) => r.collection === "leagues" || r.related_collection === "leagues")).toEqual([]);
+    expect(ok<any[]>(await http.get("/items/teams?fields=*"))).toHaveLength(1);
+  });
+
   it("refuses relations to unknown collections or fields", async () => {
     expectError(await http.post("/relations", { collection: "players", field: "nope", related_collection: "teams", meta: {}, schema: {} }), [400, 403]);
     expectError(await http.post("/relations", { collection: "players", field: "name", related_collection: "missing", meta: {}, schema: {} }), [400, 403]);
