@@ -28,6 +28,8 @@ export interface Config {
   maxPayloadSize: number;
   maxRelationalDepth: number;
   cors: { enabled: boolean; origin: boolean | string[] };
+  /** Trust X-Forwarded-For (behind a proxy); off by default so clients can't spoof ip_access. */
+  trustProxy: boolean;
   rateLimiter: { enabled: boolean; points: number; duration: number };
 }
 
@@ -75,6 +77,7 @@ export function loadConfig(env: Env = readEnvironment(), randomSecret: () => str
     maxPayloadSize: read.size("MAX_PAYLOAD_SIZE", "1mb"),
     maxRelationalDepth: read.int("MAX_RELATIONAL_DEPTH", 10, 2, 100),
     cors: { enabled: read.bool("CORS_ENABLED", false), origin: read.origins("CORS_ORIGIN") },
+    trustProxy: read.bool("IP_TRUST_PROXY", false),
     rateLimiter: {
       enabled: read.bool("RATE_LIMITER_ENABLED", false),
       points: read.int("RATE_LIMITER_POINTS", 50, 1, Number.MAX_SAFE_INTEGER),

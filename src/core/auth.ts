@@ -5,9 +5,10 @@ import type { Db } from "../db/db.js";
 import { deleteRows, insertRow, selectRows } from "../db/rows.js";
 import { AppError } from "../errors.js";
 import { verifyPassword } from "../lib/password.js";
-import { and, type FilterNode } from "../query/filter.js";
-import { publicAccountability, type Accountability } from "./accountability.js";
-import { systemTable } from "./schema-store.js";
+import type { FilterNode } from "../query/filter.js";
+import type { AccessResolver } from "./access.js";
+import type { Accountability } from "./accountability.js";
+import { systemTable } from "./system-collections.js";
 
 export interface AuthConfig {
   secret: string;
@@ -34,7 +35,8 @@ const ISSUER = "directus";
 
 export type Auth = ReturnType<typeof createAuth>;
 
-export function createAuth(db: Db, config: AuthConfig, resolve: (userId: string, client: Client) => Promise<Accountability>) {
+export function createAuth(db: Db, config: AuthConfig, access: AccessResolver) {
+  const resolve = access.user;
   const key = new TextEncoder().encode(config.secret);
   const users = systemTable("directus_users");
   const sessions = systemTable("directus_sessions");
@@ -96,7 +98,7 @@ export function createAuth(db: Db, config: AuthConfig, resolve: (userId: string,
 
     /** The accountability behind a token, or throws INVALID_CREDENTIALS / TOKEN_EXPIRED. */
     async authenticate(token: string | undefined, client: Client): Promise<Accountability> {
-      if (!token) return publicAccountability(client);
+      if (!token) return access.anonymous(client);
       if (JWT_SHAPE.test(token)) {
         let payload: { id?: unknown; iss?: unknown; exp?: number };
         try {
@@ -109,9 +111,9 @@ export function createAuth(db: Db, config: AuthConfig, resolve: (userId: string,
         const accountability = await resolve(payload.id, client);
         return { ...accountability, expiresAt: payload.exp ? payload.exp * 1000 : undefined };
       }
-      const [user] = await selectRows(db.knex, users, { columns: ["id"], where: and([eq("token", token)]), limit: 1 });
-      if (!user) throw invalidCredentials();
-      return resolve(String(user.id), client);
+      const owner = await access.tokenOwner(token);
+      if (!owner) throw invalidCredentials();
+      return resolve(owner, client);
     },
   };
 }

@@ -5,8 +5,7 @@ import { addColumn, createTable, hasTable, listColumns } from "../db/ddl.js";
 import { countRows, insertRow, selectRows } from "../db/rows.js";
 import { hashPassword } from "../lib/password.js";
 import { columnSpec } from "./fields.js";
-import { systemTable } from "./schema-store.js";
-import { systemCollections } from "./system-collections.js";
+import { systemCollections, systemTable } from "./system-collections.js";
 
 export interface AdminCredentials {
   email: string;

@@ -7,8 +7,8 @@ import { invalidPayload } from "../errors.js";
 import type { FilterNode } from "../query/filter.js";
 import { assertIdentifier, columnSpec, deleteFieldRows, deleteRelationRowsFor, insertFieldRow, isObject, parseFieldInput, userCollection } from "./fields.js";
 import type { Collection, Field, Schema } from "./schema.js";
-import { bumpSchemaVersion, systemTable } from "./schema-store.js";
-import { isSystemCollection } from "./system-collections.js";
+import { bumpSchemaVersion } from "./schema-store.js";
+import { isSystemCollection, systemTable } from "./system-collections.js";
 
 const byName = (collection: string): FilterNode => ({ kind: "field", field: "collection", type: "string", op: "_eq", value: collection });
 

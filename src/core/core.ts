@@ -1,6 +1,6 @@
 // Builds the data API over one database: schema, items, schema management, auth, change events.
 import type { Db } from "../db/db.js";
-import { resolveAccountability } from "./access.js";
+import { createAccessResolver, loadPermissionRules } from "./access.js";
 import { createAuth, type AuthConfig } from "./auth.js";
 import { ensureAdmin, ensureSystemTables, type AdminCredentials } from "./bootstrap.js";
 import { createCollections } from "./collections.js";
@@ -11,6 +11,8 @@ import { createPermissions } from "./permissions.js";
 import type { Limits } from "./query.js";
 import { createRelations } from "./relations.js";
 import { createSchemaStore } from "./schema-store.js";
+import type { PathReader } from "./variables.js";
+import { watchVersion } from "./versions.js";
 
 export interface CoreOptions extends AuthConfig, Limits {
   admin: { email?: string; password?: string; token?: string };
@@ -27,23 +29,33 @@ export async function createCore(db: Db, options: CoreOptions) {
   const schemas = createSchemaStore(db, { checkIntervalMs: options.schemaCheckIntervalMs ?? 250 });
   await schemas.reload();
   const events = createEvents(options.onListenerError);
-  const permissions = createPermissions();
+  const accessVersion = watchVersion(db, "access_version", options.schemaCheckIntervalMs ?? 250);
+  const resolver = createAccessResolver(db.knex, () => accessVersion.current());
+  let readPath: PathReader = async () => null;
+  const permissions = createPermissions({
+    loadRules: (policies) => loadPermissionRules(db.knex, policies),
+    accessVersion: () => accessVersion.current(),
+    readPath: (collection, key, path) => readPath(collection, key, path),
+  });
   const reload = async () => {
     const schema = await schemas.reload();
     events.emitSystem({ type: "schema" });
     return schema;
   };
   const schemaOf = () => schemas.get();
+  const items = createItems({ db, schemas, events, permissions, limits: options, onAccessChange: () => accessVersion.expire() });
+  readPath = items.readPath;
   return {
     db,
     schemas,
     events,
     permissions,
     adminCredentials,
-    items: createItems({ db, schemas, events, permissions, limits: options }),
+    items,
     collections: createCollections(db, reload, schemaOf),
     fields: createFields(db, reload, schemaOf),
     relations: createRelations(db, reload, schemaOf),
-    auth: createAuth(db, options, (userId, client) => resolveAccountability(db.knex, userId, client)),
+    accessVersion,
+    auth: createAuth(db, options, resolver),
   };
 }

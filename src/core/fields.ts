@@ -8,7 +8,8 @@ import { and, type FilterNode } from "../query/filter.js";
 import { isFieldType, toCanonical, type FieldType } from "../query/values.js";
 import { fieldForbidden } from "./filter.js";
 import type { Collection, Field, FieldSchema, Schema } from "./schema.js";
-import { bumpSchemaVersion, systemTable } from "./schema-store.js";
+import { bumpSchemaVersion } from "./schema-store.js";
+import { systemTable } from "./system-collections.js";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 

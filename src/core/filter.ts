@@ -93,7 +93,11 @@ function compileLink(
   if (depth + 1 > 10) throw invalidQuery("The filter goes through too many relations.");
   const related = schema.collections.get(link.related);
   if (!related) throw invalidQuery(`Relation "${link.field}" points to a missing collection.`);
-  const inner = and([compileObject(schema, related, raw, access, depth + 1, budget), access.rowFilter(related.collection)]);
+  const inner = and([
+    compileObject(schema, related, raw, access, depth + 1, budget),
+    access.rowFilter(related.collection),
+    link.kind === "o2m" ? link.where : undefined,
+  ]);
   if (link.kind === "m2o") return { kind: "m2o", field: link.field, related: related.collection, relatedKey: link.relatedKey, node: inner };
   return { kind: "o2m", related: related.collection, foreignKey: link.foreignKey, ownKey: link.ownKey, quantifier, node: inner };
 }

@@ -1,15 +1,17 @@
 // The single read path: runs a read plan level by level, one query per relation per level.
 import type { Executor } from "../db/db.js";
 import { countRows, selectRows } from "../db/rows.js";
-import { and, type FilterNode } from "../query/filter.js";
+import { and, filterFields, isLocalFilter, matchFilter, type FilterNode } from "../query/filter.js";
 import { toOutput } from "../query/values.js";
-import type { FieldAccess } from "./filter.js";
+import type { ReadAccess } from "./permissions.js";
 import type { ChildPlan, FieldTree, ReadPlan } from "./query.js";
 import type { Collection } from "./schema.js";
 
 type Row = Record<string, unknown>;
 
 const KEY_CHUNK = 500;
+/** What password hashes and static tokens read as, for everyone (Directus masks them the same way). */
+const CONCEALED = "**********";
 
 export interface ReadResult {
   data: Row[];
@@ -17,7 +19,7 @@ export interface ReadResult {
 }
 
 /** Reads rows for a plan; `restrict` is the caller's row filter for the root collection. */
-export async function runRead(ex: Executor, plan: ReadPlan, access: FieldAccess, extra?: FilterNode): Promise<ReadResult> {
+export async function runRead(ex: Executor, plan: ReadPlan, access: ReadAccess, extra?: FilterNode): Promise<ReadResult> {
   const rowFilter = access.rowFilter(plan.collection.collection);
   const where = and([rowFilter, plan.filter, plan.search, extra]);
   const rows = await readLevel(ex, plan.tree, where, plan.sort, plan.limit, plan.offset, access);
@@ -31,18 +33,43 @@ export async function runRead(ex: Executor, plan: ReadPlan, access: FieldAccess,
 }
 
 async function readLevel(
-  ex: Executor, tree: FieldTree, where: FilterNode, sort: ReadPlan["sort"], limit: number, offset: number, access: FieldAccess,
+  ex: Executor, tree: FieldTree, where: FilterNode, sort: ReadPlan["sort"], limit: number, offset: number, access: ReadAccess,
   extraColumns: string[] = [],
 ): Promise<Row[]> {
   const { collection } = tree;
   const columns = new Set([collection.primaryKey, ...tree.columns, ...extraColumns]);
   for (const [field, child] of tree.children) if (child.link.kind === "m2o") columns.add(field);
+  const conditions = access.fieldConditions(collection.collection);
+  for (const condition of conditions?.values() ?? []) if (isLocalFilter(condition)) filterFields(condition, columns);
   const rows = await selectRows(ex, collection.table, { columns: [...columns], where, sort, limit, offset });
+  if (conditions) await hideConditionalFields(ex, collection, rows, conditions);
   for (const [field, child] of tree.children) await attachChild(ex, rows, field, child, access);
   return rows;
 }
 
-async function attachChild(ex: Executor, rows: Row[], field: string, child: ChildPlan, access: FieldAccess) {
+/** Blanks fields on rows where none of the rules granting that field applies (field-level union). */
+async function hideConditionalFields(ex: Executor, collection: Collection, rows: Row[], conditions: Map<string, FilterNode>) {
+  const groups = new Map<string, { condition: FilterNode; fields: string[] }>();
+  for (const [field, condition] of conditions) {
+    const key = JSON.stringify(condition);
+    const group = groups.get(key) ?? { condition, fields: [] };
+    group.fields.push(field);
+    groups.set(key, group);
+  }
+  const pk = collection.primaryKey;
+  for (const { condition, fields } of groups.values()) {
+    let visible: Set<string>;
+    if (isLocalFilter(condition)) visible = new Set(rows.filter((row) => matchFilter(condition, row)).map((row) => String(row[pk])));
+    else {
+      const keys = rows.map((row) => row[pk]);
+      const matching = await selectRows(ex, collection.table, { columns: [pk], where: and([keyFilter(collection, pk, keys), condition]) });
+      visible = new Set(matching.map((row) => String(row[pk])));
+    }
+    for (const row of rows) if (!visible.has(String(row[pk]))) for (const field of fields) row[field] = null;
+  }
+}
+
+async function attachChild(ex: Executor, rows: Row[], field: string, child: ChildPlan, access: ReadAccess) {
   const { link, tree } = child;
   const related = tree.collection;
   const rowFilter = access.rowFilter(related.collection);
@@ -59,7 +86,7 @@ async function attachChild(ex: Executor, rows: Row[], field: string, child: Chil
   const ownKeys = unique(rows.map((row) => row[link.ownKey]));
   const groups = new Map<string, Row[]>();
   for (const chunk of chunks(ownKeys)) {
-    const where = and([keyFilter(related, link.foreignKey, chunk), rowFilter, child.filter]);
+    const where = and([keyFilter(related, link.foreignKey, chunk), link.where, rowFilter, child.filter]);
     for (const row of await readLevel(ex, tree, where, child.sort, Infinity, 0, access, [link.foreignKey])) {
       const key = String(row[link.foreignKey]);
       const list = groups.get(key) ?? [];
@@ -90,7 +117,8 @@ function shapeRow(row: Row, tree: FieldTree): Row {
       out[key] = value ?? [];
     } else {
       const field = tree.collection.fields.get(key);
-      out[key] = field ? toOutput(field.type, value) : (value ?? null);
+      if (field && (field.type === "hash" || field.special.includes("conceal"))) out[key] = value === null || value === undefined ? null : CONCEALED;
+      else out[key] = field ? toOutput(field.type, value) : (value ?? null);
     }
   }
   return out;

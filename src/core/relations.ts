@@ -6,7 +6,8 @@ import { and, type FilterNode } from "../query/filter.js";
 import { fieldForbidden } from "./filter.js";
 import { isObject, userCollection } from "./fields.js";
 import type { Relation, Schema } from "./schema.js";
-import { bumpSchemaVersion, systemTable } from "./schema-store.js";
+import { bumpSchemaVersion } from "./schema-store.js";
+import { systemTable } from "./system-collections.js";
 
 const ON_DELETE = ["SET NULL", "CASCADE", "NO ACTION", "RESTRICT", "SET DEFAULT"];
 

@@ -4,17 +4,8 @@ import { selectRows } from "../db/rows.js";
 import { isFieldType } from "../query/values.js";
 import type { FieldType } from "../query/values.js";
 import { columnTypes, type Collection, type Field, type FieldSchema, type Relation, type Schema } from "./schema.js";
-import { systemCollections, systemRelations } from "./system-collections.js";
+import { systemCollections, systemRelations, systemTable } from "./system-collections.js";
 import { bumpVersion, readVersion, watchVersion } from "./versions.js";
-
-const systemFieldsByCollection = new Map(systemCollections.map((entry) => [entry.collection, entry.fields]));
-
-export const systemTable = (collection: string) => {
-  const fields = systemFieldsByCollection.get(collection);
-  if (!fields) throw new Error(`unknown system collection ${collection}`);
-  const primaryKey = fields.find((field) => field.schema?.is_primary_key)?.field ?? "id";
-  return { table: collection, primaryKey, types: columnTypes(fields) };
-};
 
 /** Marks the schema as changed; every instance reloads it on its next version check. */
 export const bumpSchemaVersion = (ex: Executor) => bumpVersion(ex, "schema_version");

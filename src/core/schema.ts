@@ -1,4 +1,5 @@
 // The data model (collections, fields, relations) as one immutable snapshot, and how fields relate.
+import type { FilterNode } from "../query/filter.js";
 import type { FieldType } from "../query/values.js";
 
 export interface FieldSchema {
@@ -41,6 +42,8 @@ export interface Relation {
   relatedCollection: string | null;
   meta: { one_field: string | null; junction_field: string | null; sort_field: string | null; one_deselect_action: string };
   schema: { on_delete: string };
+  /** System relations only: which rows of the many side belong to this one-to-many (policy → roles vs users). */
+  where?: FilterNode;
 }
 
 export interface Schema {
@@ -52,7 +55,16 @@ export interface Schema {
 /** How a field reaches another collection: many-to-one (a key column) or one-to-many (an alias). */
 export type Link =
   | { kind: "m2o"; field: string; related: string; relatedKey: string }
-  | { kind: "o2m"; field: string; related: string; foreignKey: string; ownKey: string };
+  | {
+      kind: "o2m";
+      field: string;
+      related: string;
+      foreignKey: string;
+      ownKey: string;
+      /** What happens to related items left out of a new list: unlink them, or delete them. */
+      deselect: "nullify" | "delete";
+      where?: FilterNode;
+    };
 
 export function linkOf(schema: Schema, collection: string, field: string): Link | undefined {
   for (const relation of schema.relations) {
@@ -64,7 +76,17 @@ export function linkOf(schema: Schema, collection: string, field: string): Link 
   for (const relation of schema.relations) {
     if (relation.relatedCollection === collection && relation.meta.one_field === field) {
       const own = schema.collections.get(collection);
-      if (own) return { kind: "o2m", field, related: relation.collection, foreignKey: relation.field, ownKey: own.primaryKey };
+      if (own) {
+        return {
+          kind: "o2m",
+          field,
+          related: relation.collection,
+          foreignKey: relation.field,
+          ownKey: own.primaryKey,
+          deselect: relation.meta.one_deselect_action === "delete" ? "delete" : "nullify",
+          where: relation.where,
+        };
+      }
     }
   }
   return undefined;

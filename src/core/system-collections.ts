@@ -1,6 +1,7 @@
 // The system collections (users, roles, policies, …): their columns and relations, defined in code.
 import type { FieldType } from "../query/values.js";
-import type { Field, FieldSchema, Relation } from "./schema.js";
+import type { FilterNode } from "../query/filter.js";
+import { columnTypes, type Field, type FieldSchema, type Relation } from "./schema.js";
 
 interface ColumnOptions {
   primary?: boolean;
@@ -78,6 +79,8 @@ export const systemCollections = [
     ["admin_access", "boolean", { default: false, nullable: false }],
     ["app_access", "boolean", { default: false, nullable: false }],
     ["permissions", "alias", { special: ["o2m"] }],
+    ["roles", "alias", { special: ["o2m"] }],
+    ["users", "alias", { special: ["o2m"] }],
   ]),
   c("directus_access", [
     ["id", "uuid", { primary: true, special: ["uuid"] }],
@@ -130,28 +133,47 @@ export const systemCollections = [
   ]),
 ];
 
-function relation(collection: string, field: string, related: string, oneField: string | null, onDelete = "SET NULL"): Relation {
+function relation(
+  collection: string, field: string, related: string, oneField: string | null, onDelete = "SET NULL", deselect = "nullify", where?: FilterNode,
+): Relation {
   return {
     id: null,
     collection,
     field,
     relatedCollection: related,
-    meta: { one_field: oneField, junction_field: null, sort_field: null, one_deselect_action: "nullify" },
+    meta: { one_field: oneField, junction_field: null, sort_field: null, one_deselect_action: deselect },
     schema: { on_delete: onDelete },
+    where,
   };
 }
+
+const notNull = (field: string): FilterNode => ({ kind: "field", field, type: "uuid", op: "_nnull", value: null });
 
 export const systemRelations: Relation[] = [
   relation("directus_users", "role", "directus_roles", "users"),
   relation("directus_roles", "parent", "directus_roles", "children"),
-  relation("directus_access", "role", "directus_roles", "policies", "CASCADE"),
-  relation("directus_access", "user", "directus_users", "policies", "CASCADE"),
-  relation("directus_access", "policy", "directus_policies", null, "CASCADE"),
-  relation("directus_permissions", "policy", "directus_policies", "permissions", "CASCADE"),
+  relation("directus_access", "role", "directus_roles", "policies", "CASCADE", "delete"),
+  relation("directus_access", "user", "directus_users", "policies", "CASCADE", "delete"),
+  relation("directus_access", "policy", "directus_policies", "roles", "CASCADE", "delete", notNull("role")),
+  relation("directus_access", "policy", "directus_policies", "users", "CASCADE", "delete", notNull("user")),
+  relation("directus_permissions", "policy", "directus_policies", "permissions", "CASCADE", "delete"),
   relation("directus_sessions", "user", "directus_users", null, "CASCADE"),
 ];
+
+/** Changes to these decide who may do what: they invalidate every permission cache. */
+export const accessCollections = new Set(["directus_users", "directus_roles", "directus_policies", "directus_access", "directus_permissions"]);
 
 /** Collections that exist only for the server itself: never listed, never reachable through the API. */
 export const internalCollections = new Set(["directus_sessions", "tidings_state"]);
 
 export const isSystemCollection = (name: string) => name.startsWith("directus_") || name.startsWith("tidings_");
+
+const systemFieldsByCollection = new Map(systemCollections.map((entry) => [entry.collection, entry.fields]));
+
+export const systemTable = (collection: string) => {
+  const fields = systemFieldsByCollection.get(collection);
+  if (!fields) throw new Error(`unknown system collection ${collection}`);
+  const primaryKey = fields.find((field) => field.schema?.is_primary_key)?.field ?? "id";
+  return { table: collection, primaryKey, types: columnTypes(fields) };
+};
+

@@ -2,7 +2,7 @@
 import type { Db, Executor } from "../db/db.js";
 import { insertRow, selectRows, updateRows } from "../db/rows.js";
 import type { FilterNode } from "../query/filter.js";
-import { systemTable } from "./schema-store.js";
+import { systemTable } from "./system-collections.js";
 
 export type VersionKey = "schema_version" | "access_version";
 

@@ -4,20 +4,20 @@ import type { Core } from "../core/core.js";
 import { collectionOutput } from "../core/schema-output.js";
 import { internalCollections } from "../core/system-collections.js";
 import { collectionForbidden } from "../errors.js";
-import { requireAdmin } from "./context.js";
+import { requireAdmin, requirePermission } from "./context.js";
 
 type Params = { collection: string };
 
 export function registerCollectionRoutes(app: FastifyInstance, core: Core) {
   app.get("/collections", async (request) => {
-    requireAdmin(request);
+    await requirePermission(core, request, "directus_collections", "read");
     const schema = await core.schemas.get();
     const visible = [...schema.collections.values()].filter((collection) => !internalCollections.has(collection.collection));
     return { data: visible.map(collectionOutput) };
   });
 
   app.get("/collections/:collection", async (request) => {
-    requireAdmin(request);
+    await requirePermission(core, request, "directus_collections", "read");
     const { collection } = request.params as Params;
     const found = (await core.schemas.get()).collections.get(collection);
     if (!found || internalCollections.has(collection)) throw collectionForbidden(collection);

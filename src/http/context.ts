@@ -36,3 +36,12 @@ export const queryOf = (request: FastifyRequest): Query => parseQuery(request.qu
 export function requireAdmin(request: FastifyRequest): void {
   if (!request.accountability.admin) throw forbidden();
 }
+
+/** Passes when the caller's permissions allow `action` on a system collection (admins always). */
+export async function requirePermission(core: Core, request: FastifyRequest, collection: string, action: "read" | "create" | "update" | "delete") {
+  if (request.accountability.admin) return;
+  const schema = await core.schemas.get();
+  const target = schema.collections.get(collection);
+  if (!target) throw forbidden();
+  await core.permissions.access(schema, request.accountability, target, action);
+}

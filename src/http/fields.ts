@@ -5,7 +5,7 @@ import { fieldForbidden } from "../core/filter.js";
 import { fieldOutput } from "../core/schema-output.js";
 import { internalCollections } from "../core/system-collections.js";
 import { collectionForbidden } from "../errors.js";
-import { requireAdmin } from "./context.js";
+import { requireAdmin, requirePermission } from "./context.js";
 
 type Params = { collection: string; field: string };
 
@@ -17,7 +17,7 @@ export function registerFieldRoutes(app: FastifyInstance, core: Core) {
   };
 
   app.get("/fields", async (request) => {
-    requireAdmin(request);
+    await requirePermission(core, request, "directus_fields", "read");
     const schema = await core.schemas.get();
     const fields = [...schema.collections.values()]
       .filter((collection) => !internalCollections.has(collection.collection))
@@ -26,13 +26,13 @@ export function registerFieldRoutes(app: FastifyInstance, core: Core) {
   });
 
   app.get("/fields/:collection", async (request) => {
-    requireAdmin(request);
+    await requirePermission(core, request, "directus_fields", "read");
     const collection = await collectionOf((request.params as Params).collection);
     return { data: [...collection.fields.values()].map(fieldOutput) };
   });
 
   app.get("/fields/:collection/:field", async (request) => {
-    requireAdmin(request);
+    await requirePermission(core, request, "directus_fields", "read");
     const { field } = request.params as Params;
     const collection = await collectionOf((request.params as Params).collection);
     const found = collection.fields.get(field);

@@ -1,4 +1,4 @@
-// /items/:collection[/:id]: the REST face of core/items, in Directus's request and response shapes.
+// /items/:collection[/:id] and the system collections' own routes (/users, /roles, …): the REST face of core/items.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Core } from "../core/core.js";
 import { collectionForbidden, invalidPayload, isAppError } from "../errors.js";
@@ -8,26 +8,31 @@ import { queryOf } from "./context.js";
 type Params = { collection: string; id?: string };
 
 /** System collections have their own endpoints (/users, /roles, …), as in Directus. */
-function collectionParam(request: FastifyRequest): string {
+function userCollectionParam(request: FastifyRequest): string {
   const { collection } = request.params as Params;
   if (collection.startsWith("directus_") || collection.startsWith("tidings_")) throw collectionForbidden(collection);
   return collection;
 }
 
 export function registerItemRoutes(app: FastifyInstance, core: Core) {
+  registerCollectionRoutesAt(app, core, "/items/:collection", userCollectionParam);
+}
+
+/** CRUD routes at `base` (e.g. "/users") for the collection that `collectionOf` names. */
+export function registerCollectionRoutesAt(app: FastifyInstance, core: Core, base: string, collectionParam: (request: FastifyRequest) => string) {
   const { items } = core;
 
-  app.get("/items/:collection", async (request) => {
+  app.get(base, async (request) => {
     const result = await items.readMany(request.accountability, collectionParam(request), queryOf(request));
     return result.meta ? { data: result.data, meta: result.meta } : { data: result.data };
   });
 
-  app.get("/items/:collection/:id", async (request) => {
+  app.get(`${base}/:id`, async (request) => {
     const { id } = request.params as Params;
     return { data: await items.readOne(request.accountability, collectionParam(request), id, queryOf(request)) };
   });
 
-  app.post("/items/:collection", async (request) => {
+  app.post(base, async (request) => {
     const collection = collectionParam(request);
     const body = request.body;
     const many = Array.isArray(body);
@@ -36,7 +41,7 @@ export function registerItemRoutes(app: FastifyInstance, core: Core) {
     return respondWithKeys(request, collection, keys, many);
   });
 
-  app.patch("/items/:collection", async (request) => {
+  app.patch(base, async (request) => {
     const collection = collectionParam(request);
     const body = request.body as unknown;
     let keys: unknown[];
@@ -59,14 +64,14 @@ export function registerItemRoutes(app: FastifyInstance, core: Core) {
     return respondWithKeys(request, collection, keys, true);
   });
 
-  app.patch("/items/:collection/:id", async (request) => {
+  app.patch(`${base}/:id`, async (request) => {
     const collection = collectionParam(request);
     const { id } = request.params as Params;
     const [key] = await items.update(request.accountability, collection, [id], request.body);
     return respondWithKeys(request, collection, [key], false);
   });
 
-  app.delete("/items/:collection", async (request, reply) => {
+  app.delete(base, async (request, reply) => {
     const collection = collectionParam(request);
     const body = request.body as unknown;
     const keys = Array.isArray(body) ? body : await keysOf(request, collection, (body ?? {}) as Record<string, unknown>);
@@ -74,7 +79,7 @@ export function registerItemRoutes(app: FastifyInstance, core: Core) {
     return reply.status(204).send();
   });
 
-  app.delete("/items/:collection/:id", async (request, reply) => {
+  app.delete(`${base}/:id`, async (request, reply) => {
     const { id } = request.params as Params;
     await items.remove(request.accountability, collectionParam(request), [id]);
     return reply.status(204).send();

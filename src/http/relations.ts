@@ -4,7 +4,7 @@ import type { Core } from "../core/core.js";
 import { findRelation } from "../core/relations.js";
 import { relationOutput } from "../core/schema-output.js";
 import { forbidden } from "../errors.js";
-import { requireAdmin } from "./context.js";
+import { requireAdmin, requirePermission } from "./context.js";
 
 type Params = { collection: string; field: string };
 
@@ -12,18 +12,18 @@ export function registerRelationRoutes(app: FastifyInstance, core: Core) {
   const listed = async () => (await core.schemas.get()).relations.filter((relation) => relation.id !== null || relation.collection.startsWith("directus_"));
 
   app.get("/relations", async (request) => {
-    requireAdmin(request);
+    await requirePermission(core, request, "directus_relations", "read");
     return { data: (await listed()).map(relationOutput) };
   });
 
   app.get("/relations/:collection", async (request) => {
-    requireAdmin(request);
+    await requirePermission(core, request, "directus_relations", "read");
     const { collection } = request.params as Params;
     return { data: (await listed()).filter((relation) => relation.collection === collection).map(relationOutput) };
   });
 
   app.get("/relations/:collection/:field", async (request) => {
-    requireAdmin(request);
+    await requirePermission(core, request, "directus_relations", "read");
     const { collection, field } = request.params as Params;
     const relation = findRelation(await core.schemas.get(), collection, field);
     if (!relation) throw forbidden();

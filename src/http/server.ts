@@ -5,6 +5,7 @@ import qs from "qs";
 import type { Config } from "../config.js";
 import type { Core } from "../core/core.js";
 import { AppError, isAppError } from "../errors.js";
+import { registerAccessRoutes } from "./access.js";
 import { registerAuthRoutes } from "./auth.js";
 import { registerCollectionRoutes } from "./collections.js";
 import { registerContext } from "./context.js";
@@ -45,7 +46,7 @@ export async function createHttpServer({ config, core, logger }: HttpOptions): P
     // Requests are not logged one by one; errors and warnings are.
     loggerInstance: logger.child({}, { level: logger.level === "info" || logger.level === "debug" || logger.level === "trace" ? "warn" : logger.level }),
     bodyLimit: config.maxPayloadSize,
-    trustProxy: true,
+    trustProxy: config.trustProxy,
     routerOptions: {
             querystringParser: (text: string) => qs.parse(text, { depth: 10, arrayLimit: 1000, parameterLimit: 1000 }),
     },
@@ -69,6 +70,7 @@ export async function createHttpServer({ config, core, logger }: HttpOptions): P
   registerServerRoutes(app, core);
   registerAuthRoutes(app, core);
   registerItemRoutes(app, core);
+  registerAccessRoutes(app, core);
   registerCollectionRoutes(app, core);
   registerFieldRoutes(app, core);
   registerRelationRoutes(app, core);
