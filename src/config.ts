@@ -30,7 +30,7 @@ export interface Config {
   cors: { enabled: boolean; origin: boolean | string[] };
   /** Trust X-Forwarded-For (behind a proxy); off by default so clients can't spoof ip_access. */
   trustProxy: boolean;
-  rateLimiter: { enabled: boolean; points: number; duration: number };
+  rateLimiter: { enabled: boolean; points: number; duration: number; loginPoints: number; loginDuration: number };
 }
 
 /** Thrown for invalid configuration: the message is one line naming the variable. */
@@ -82,6 +82,8 @@ export function loadConfig(env: Env = readEnvironment(), randomSecret: () => str
       enabled: read.bool("RATE_LIMITER_ENABLED", false),
       points: read.int("RATE_LIMITER_POINTS", 50, 1, Number.MAX_SAFE_INTEGER),
       duration: read.int("RATE_LIMITER_DURATION", 1, 1, Number.MAX_SAFE_INTEGER),
+      loginPoints: read.int("RATE_LIMITER_LOGIN_POINTS", 10, 1, Number.MAX_SAFE_INTEGER),
+      loginDuration: read.int("RATE_LIMITER_LOGIN_DURATION", 60, 1, Number.MAX_SAFE_INTEGER),
     },
   });
 }

@@ -9,8 +9,9 @@ import { castForWrite, toCanonical } from "../query/values.js";
 import type { Accountability } from "./accountability.js";
 import type { ChangeEvent } from "./events.js";
 import { keyFilter } from "./items-read.js";
-import type { Action, ActionAccess, Permissions } from "./permissions.js";
+import type { AccessView, Action, ActionAccess } from "./permissions.js";
 import { linkOf, type Collection, type Link, type Schema } from "./schema.js";
+import { checkSystemPayload } from "./system-checks.js";
 import { accessCollections } from "./system-collections.js";
 
 type Row = Record<string, unknown>;
@@ -20,21 +21,22 @@ export interface WriteContext {
   trx: Executor;
   schema: Schema;
   accountability: Accountability;
-  permissions: Permissions;
+  /** Resolved before the transaction opened: permission checks inside it need no database reads. */
+  view: AccessView;
   pending: ChangeEvent[];
   now: Date;
   /** Set when a user, role, policy, access row or permission changed: caches must be dropped. */
   accessChanged: boolean;
 }
 
-async function accessFor(ctx: WriteContext, collection: Collection, action: Action): Promise<ActionAccess> {
-  return ctx.permissions.access(ctx.schema, ctx.accountability, collection, action);
+function accessFor(ctx: WriteContext, collection: Collection, action: Action): ActionAccess {
+  return ctx.view.access(collection, action);
 }
 
 const allColumns = (collection: Collection) => Object.keys(collection.table.types);
 
 export async function createOne(ctx: WriteContext, collection: Collection, payload: unknown): Promise<unknown> {
-  const access = await accessFor(ctx, collection, "create");
+  const access = accessFor(ctx, collection, "create");
   const { values, nested } = await prepareValues(ctx, collection, payload, access, "create");
   await checkForeignKeys(ctx, collection, values);
   const key = await insertRow(ctx.trx, collection.table, values);
@@ -45,7 +47,7 @@ export async function createOne(ctx: WriteContext, collection: Collection, paylo
 }
 
 export async function updateMany(ctx: WriteContext, collection: Collection, keys: unknown[], payload: unknown): Promise<unknown[]> {
-  const access = await accessFor(ctx, collection, "update");
+  const access = accessFor(ctx, collection, "update");
   const existing = await existingKeys(ctx.trx, collection, keys, access.filter);
   const { values, nested } = await prepareValues(ctx, collection, payload, access, "update");
   delete values[collection.primaryKey];
@@ -59,7 +61,7 @@ export async function updateMany(ctx: WriteContext, collection: Collection, keys
 }
 
 export async function deleteMany(ctx: WriteContext, collection: Collection, keys: unknown[]): Promise<unknown[]> {
-  const access = await accessFor(ctx, collection, "delete");
+  const access = accessFor(ctx, collection, "delete");
   const existing = await existingKeys(ctx.trx, collection, keys, access.filter);
   await deleteCascading(ctx, collection, existing);
   return existing;
@@ -143,6 +145,7 @@ async function prepareValues(ctx: WriteContext, collection: Collection, payload:
     if (collection.collection === "directus_users" && name === "email" && typeof value === "string") value = value.trim().toLowerCase();
     values[name] = value;
   }
+  checkSystemPayload(ctx.schema, collection.collection, values);
   validate(collection, values, access);
   applySpecials(ctx, collection, values, action);
   return { values, nested };

@@ -44,18 +44,20 @@ export function createItems(deps: ItemsDeps) {
 
   async function access(accountability: Accountability, name: string, action: Action) {
     const { schema, collection } = await collectionOf(name);
-    return { schema, collection, access: await permissions.access(schema, accountability, collection, action) };
+    const view = await permissions.view(schema, accountability);
+    return { schema, collection, access: view.access(collection, action) };
   }
 
   /** Runs writes in one transaction; change events go out only once it has committed. */
   async function write<T>(accountability: Accountability, name: string, work: (ctx: WriteContext, collection: Collection) => Promise<T>): Promise<T> {
     const { schema, collection } = await collectionOf(name);
+    const view = await permissions.view(schema, accountability);
     const pending: ChangeEvent[] = [];
     let accessChanged = false;
     let result: T;
     try {
       result = await db.transaction(async (trx) => {
-        const ctx: WriteContext = { trx, schema, accountability, permissions, pending, now: now(), accessChanged: false };
+        const ctx: WriteContext = { trx, schema, accountability, view, pending, now: now(), accessChanged: false };
         const value = await work(ctx, collection);
         if (ctx.accessChanged) await bumpVersion(trx, "access_version");
         accessChanged = ctx.accessChanged;

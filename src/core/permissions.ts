@@ -1,11 +1,12 @@
 // The permission engine: policies' rules compiled per accountability into row filters and field sets.
 import { AppError, collectionForbidden } from "../errors.js";
-import { and, matchAll, matchNone, or, type FilterNode } from "../query/filter.js";
+import { matchAll, matchNone, or, type FilterNode } from "../query/filter.js";
 import type { Accountability } from "./accountability.js";
 import { compileFilter, fullAccess, type FieldAccess } from "./filter.js";
 import type { Collection, Schema } from "./schema.js";
 import { systemRules } from "./system-permissions.js";
-import { bindVariables, type PathReader } from "./variables.js";
+import { applyVariables, type VariableValues } from "../query/variables.js";
+import { variableValues, type PathReader } from "./variables.js";
 
 export type Action = "create" | "read" | "update" | "delete";
 
@@ -36,9 +37,17 @@ export interface ReadAccess extends FieldAccess {
   fieldConditions(collection: string): Map<string, FilterNode> | undefined;
 }
 
-export interface Permissions {
+export interface AccessView {
   /** Throws FORBIDDEN (without revealing existence) when the action is not allowed at all. */
-  access(schema: Schema, accountability: Accountability, collection: Collection, action: Action): Promise<ActionAccess & ReadAccess>;
+  access(collection: Collection, action: Action): ActionAccess & ReadAccess;
+}
+
+export interface Permissions {
+  /**
+   * Everything one accountability may do under one schema. Resolved before any transaction
+   * (it may read rules and $CURRENT_USER values), then answered synchronously.
+   */
+  view(schema: Schema, accountability: Accountability): Promise<AccessView>;
   /** The raw rules that apply to an accountability (policies' rows plus built-in system rules). */
   rules(accountability: Accountability): Promise<PermissionRule[]>;
 }
@@ -52,6 +61,7 @@ export interface PermissionsDeps {
 }
 
 const adminAccess: ActionAccess & ReadAccess = { ...fullAccess, fields: "*", presets: {}, fieldConditions: () => undefined };
+const adminView: AccessView = { access: () => adminAccess };
 
 interface Compiled {
   filter: FilterNode;
@@ -66,8 +76,8 @@ const NOW_TTL_MS = 1000;
 
 export function createPermissions(deps: PermissionsDeps): Permissions {
   const now = deps.now ?? (() => new Date());
-  // Compiled access per accountability; dropped when the schema or any access row changes.
-  const views = new Map<string, { stamp: string; expires: number; compiled: Map<string, Compiled | null> }>();
+  // One view per accountability; dropped when the schema or any access row changes.
+  const views = new Map<string, { stamp: string; expires: number; view: Promise<AccessView> }>();
   const ruleCache = new Map<string, { version: number; rules: PermissionRule[] }>();
 
   async function rulesFor(accountability: Accountability): Promise<PermissionRule[]> {
@@ -82,94 +92,94 @@ export function createPermissions(deps: PermissionsDeps): Permissions {
     return [...cached.rules, ...systemRules(accountability)];
   }
 
-  async function view(schema: Schema, accountability: Accountability) {
-    const version = await deps.accessVersion();
-    const key = `${accountability.user}|${accountability.role}|${accountability.policies.join(",")}|${accountability.app}`;
-    const stamp = `${schema.version}:${version}`;
-    let entry = views.get(key);
-    if (!entry || entry.stamp !== stamp || entry.expires < Date.now()) {
-      entry = { stamp, expires: Infinity, compiled: new Map() };
-      if (views.size > CACHE_LIMIT) views.clear();
-      views.set(key, entry);
-    }
+  async function buildView(schema: Schema, accountability: Accountability): Promise<AccessView> {
     const rules = await rulesFor(accountability);
-    const current = entry;
-    return async (collection: Collection, action: Action): Promise<Compiled | null> => {
+    const raw = rules.flatMap((rule) => [rule.permissions, rule.validation, rule.presets]);
+    const values = await variableValues(accountability, raw, deps.readPath, now());
+    const compiled = new Map<string, Compiled | null>();
+    const compiledFor = (collection: Collection, action: Action): Compiled | null => {
       const id = `${collection.collection}:${action}`;
-      if (current.compiled.has(id)) return current.compiled.get(id)!;
-      const matching = rules.filter((rule) => rule.collection === collection.collection && rule.action === action);
-      if (matching.some((rule) => JSON.stringify(rule.permissions ?? {}).includes("$NOW"))) current.expires = Date.now() + NOW_TTL_MS;
-      const compiled = matching.length ? await compileRules(schema, collection, matching, accountability) : null;
-      current.compiled.set(id, compiled);
-      return compiled;
+      if (!compiled.has(id)) {
+        const matching = rules.filter((rule) => rule.collection === collection.collection && rule.action === action);
+        compiled.set(id, matching.length ? compileRules(schema, collection, matching, values) : null);
+      }
+      return compiled.get(id)!;
     };
-  }
-
-  async function compileRules(schema: Schema, collection: Collection, rules: PermissionRule[], accountability: Accountability): Promise<Compiled> {
-    const filters: FilterNode[] = [];
-    const validations: FilterNode[] = [];
-    let fields: Set<string> | "*" = new Set();
-    const presets: Record<string, unknown> = {};
-    const grants: Array<{ filter: FilterNode; fields: Set<string> | "*" }> = [];
-    for (const rule of rules) {
-      const filter = await compileRuleFilter(schema, collection, rule.permissions, accountability);
-      const ruleFields: Set<string> | "*" = rule.fields.includes("*") ? "*" : new Set(rule.fields);
-      filters.push(filter);
-      grants.push({ filter, fields: ruleFields });
-      if (ruleFields === "*" || fields === "*") fields = "*";
-      else for (const field of ruleFields) fields.add(field);
-      if (rule.validation && Object.keys(rule.validation).length) validations.push(await compileRuleFilter(schema, collection, rule.validation, accountability));
-      else validations.push(matchAll);
-      Object.assign(presets, rule.presets ?? {});
-    }
-    const filter = or(filters);
-    return { filter, fields, presets, validation: or(validations), conditions: fieldConditions(collection, grants, filter) };
-  }
-
-  async function compileRuleFilter(schema: Schema, collection: Collection, raw: Record<string, unknown> | null, accountability: Accountability): Promise<FilterNode> {
-    if (!raw || Object.keys(raw).length === 0) return matchAll;
-    try {
-      return compileFilter(schema, collection, await bindVariables(accountability, raw, deps.readPath, now()), fullAccess);
-    } catch {
-      return matchNone; // A rule that no longer fits the schema grants nothing.
-    }
+    const readOf = (name: string) => {
+      const collection = schema.collections.get(name);
+      return collection ? compiledFor(collection, "read") : null;
+    };
+    return {
+      access(collection, action) {
+        const own = compiledFor(collection, action);
+        if (!own) {
+          if (action === "read" || action === "create") throw collectionForbidden(collection.collection);
+          throw new AppError("FORBIDDEN");
+        }
+        return {
+          fields: own.fields,
+          filter: own.filter,
+          presets: own.presets,
+          validation: own.validation,
+          // Reads through relations obey each related collection's own read rules.
+          rowFilter: (name) => readOf(name)?.filter ?? matchNone,
+          canRead: (name, field) => {
+            const rules = readOf(name);
+            return Boolean(rules) && (rules!.fields === "*" || rules!.fields.has(field));
+          },
+          fieldConditions: (name) => readOf(name)?.conditions,
+        };
+      },
+    };
   }
 
   return {
     rules: rulesFor,
-    async access(schema, accountability, collection, action) {
-      if (accountability.admin) return adminAccess;
-      const compile = await view(schema, accountability);
-      const own = await compile(collection, action);
-      if (!own) {
-        if (action === "read" || action === "create") throw collectionForbidden(collection.collection);
-        throw new AppError("FORBIDDEN");
-      }
-      // Reads through relations are checked against each related collection's own read rules.
-      const readOf = new Map<string, Compiled | null>();
-      const readRules = async (name: string) => {
-        if (!readOf.has(name)) {
-          const related = schema.collections.get(name);
-          readOf.set(name, related ? await compile(related, "read") : null);
-        }
-        return readOf.get(name)!;
-      };
-      for (const related of relatedCollections(schema, collection)) await readRules(related);
-      const read = (name: string) => readOf.get(name) ?? null;
-      return {
-        fields: own.fields,
-        filter: own.filter,
-        presets: own.presets,
-        validation: own.validation,
-        rowFilter: (name) => read(name)?.filter ?? matchNone,
-        canRead: (name, field) => {
-          const rules = read(name);
-          return Boolean(rules) && (rules!.fields === "*" || rules!.fields.has(field));
-        },
-        fieldConditions: (name) => read(name)?.conditions,
-      };
+    async view(schema, accountability) {
+      if (accountability.admin) return adminView;
+      const version = await deps.accessVersion();
+      const key = `${accountability.user}|${accountability.role}|${accountability.policies.join(",")}|${accountability.app}`;
+      const stamp = `${schema.version}:${version}`;
+      const entry = views.get(key);
+      if (entry && entry.stamp === stamp && entry.expires > Date.now()) return entry.view;
+      const rules = await rulesFor(accountability);
+      const usesNow = rules.some((rule) => JSON.stringify(rule.permissions ?? {}).includes("$NOW"));
+      const view = buildView(schema, accountability);
+      if (views.size > CACHE_LIMIT) views.clear();
+      views.set(key, { stamp, expires: usesNow ? Date.now() + NOW_TTL_MS : Infinity, view });
+      view.catch(() => views.delete(key));
+      return view;
     },
   };
+}
+
+function compileRules(schema: Schema, collection: Collection, rules: PermissionRule[], values: VariableValues): Compiled {
+  const filters: FilterNode[] = [];
+  const validations: FilterNode[] = [];
+  let fields: Set<string> | "*" = new Set();
+  const presets: Record<string, unknown> = {};
+  const grants: Array<{ filter: FilterNode; fields: Set<string> | "*" }> = [];
+  for (const rule of rules) {
+    const filter = compileRuleFilter(schema, collection, rule.permissions, values);
+    const ruleFields: Set<string> | "*" = rule.fields.includes("*") ? "*" : new Set(rule.fields);
+    filters.push(filter);
+    grants.push({ filter, fields: ruleFields });
+    if (ruleFields === "*" || fields === "*") fields = "*";
+    else for (const field of ruleFields) fields.add(field);
+    validations.push(rule.validation && Object.keys(rule.validation).length ? compileRuleFilter(schema, collection, rule.validation, values) : matchAll);
+    Object.assign(presets, applyVariables(rule.presets ?? {}, values));
+  }
+  const filter = or(filters);
+  return { filter, fields, presets, validation: or(validations), conditions: fieldConditions(collection, grants, filter) };
+}
+
+function compileRuleFilter(schema: Schema, collection: Collection, raw: Record<string, unknown> | null, values: VariableValues): FilterNode {
+  if (!raw || Object.keys(raw).length === 0) return matchAll;
+  try {
+    return compileFilter(schema, collection, applyVariables(raw, values), fullAccess);
+  } catch {
+    return matchNone; // A rule that no longer fits the schema grants nothing.
+  }
 }
 
 /** Collections reachable from this one through relations (plus itself), for precompiling read access. */
@@ -205,4 +215,3 @@ function fieldConditions(collection: Collection, grants: Array<{ filter: FilterN
   return conditions.size ? conditions : undefined;
 }
 
-export { and as combineFilters };

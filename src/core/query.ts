@@ -95,6 +95,7 @@ function planFields(
   if (depth > limits.maxRelationalDepth) throw invalidQuery(`Fields are nested deeper than ${limits.maxRelationalDepth} relations.`);
   const tree: FieldTree = { collection, output: [], columns: new Set(), children: new Map() };
   const nested = new Map<string, string[]>();
+  const wildcardOnly = new Set<string>();
   const addOwn = (name: string, fromWildcard: boolean) => {
     const field = collection.fields.get(name);
     if (!field || !access.canRead(collection.collection, name)) {
@@ -103,7 +104,10 @@ function planFields(
     }
     if (!tree.output.includes(name)) tree.output.push(name);
     if (field.type !== "alias") tree.columns.add(name);
-    else if (!nested.has(name)) nested.set(name, []);
+    else if (!nested.has(name)) {
+      nested.set(name, []);
+      if (fromWildcard) wildcardOnly.add(name);
+    }
   };
   for (const path of fields) {
     const dot = path.indexOf(".");
@@ -113,6 +117,7 @@ function planFields(
       continue;
     }
     addOwn(head, false);
+    wildcardOnly.delete(head);
     if (dot !== -1) nested.set(head, [...(nested.get(head) ?? []), path.slice(dot + 1)]);
   }
   for (const [name, subFields] of nested) {
@@ -125,6 +130,10 @@ function planFields(
     const related = schema.collections.get(link.related)!;
     const keysOnly = subFields.length === 0;
     if (keysOnly && link.kind === "m2o") continue; // the key column itself is the value
+    if (keysOnly && wildcardOnly.has(name) && !access.canRead(related.collection, related.primaryKey)) {
+      tree.output.splice(tree.output.indexOf(name), 1); // "*" shows only the relations the caller can see into
+      continue;
+    }
     const options = (deep[name] ?? {}) as Record<string, unknown>;
     const query = parseQuery(Object.fromEntries(Object.entries(options).filter(([key]) => key.startsWith("_")).map(([key, value]) => [key.slice(1), value])));
     const childDeep = Object.fromEntries(Object.entries(options).filter(([key]) => !key.startsWith("_")));

@@ -41,14 +41,17 @@ async function permissionsOverview(core: Core, request: FastifyRequest) {
   const schema = await core.schemas.get();
   const actions: Action[] = ["create", "read", "update", "delete"];
   const overview: Record<string, Record<string, unknown>> = {};
+  const view = await core.permissions.view(schema, request.accountability);
   for (const collection of schema.collections.values()) {
     if (collection.folder || collection.collection.startsWith("tidings_") || collection.collection === "directus_sessions") continue;
     const entry: Record<string, unknown> = {};
     for (const action of actions) {
-      const access = await core.permissions.access(schema, request.accountability, collection, action).catch((error: unknown) => {
-        if (error instanceof AppError && error.code === "FORBIDDEN") return undefined;
-        throw error;
-      });
+      let access;
+      try {
+        access = view.access(collection, action);
+      } catch (error) {
+        if (!(error instanceof AppError && error.code === "FORBIDDEN")) throw error;
+      }
       if (!access) {
         entry[action] = { access: "none" };
         continue;

@@ -43,5 +43,5 @@ export async function requirePermission(core: Core, request: FastifyRequest, col
   const schema = await core.schemas.get();
   const target = schema.collections.get(collection);
   if (!target) throw forbidden();
-  await core.permissions.access(schema, request.accountability, target, action);
+  (await core.permissions.view(schema, request.accountability)).access(target, action);
 }

@@ -12,6 +12,7 @@ import { registerContext } from "./context.js";
 import { errorBody, handleError } from "./errors.js";
 import { registerFieldRoutes } from "./fields.js";
 import { registerItemRoutes } from "./items.js";
+import { registerRateLimits } from "./rate-limits.js";
 import { registerRelationRoutes } from "./relations.js";
 import { registerServerRoutes } from "./server-info.js";
 
@@ -66,6 +67,7 @@ export async function createHttpServer({ config, core, logger }: HttpOptions): P
     reply.status(404).send(errorBody("ROUTE_NOT_FOUND", `Route ${request.url.split("?")[0]} doesn't exist.`)),
   );
   app.addHook("onRequest", async (request) => refusePrototypeQueryKeys(request.url));
+  registerRateLimits(app, config.rateLimiter);
   registerContext(app, core);
   registerServerRoutes(app, core);
   registerAuthRoutes(app, core);
