@@ -8,6 +8,7 @@ import { systemAccountability, type Accountability } from "./accountability.js";
 import type { ChangeEvent, Events } from "./events.js";
 import { keyFilter, runRead, shapeRows, type ReadResult } from "./items-read.js";
 import { canonicalKey, createOne, deleteMany, updateMany, type WriteContext } from "./items-write.js";
+import { runAggregate } from "./aggregate.js";
 import type { Action, Permissions } from "./permissions.js";
 import { planRead, type Limits } from "./query.js";
 import type { Collection, Schema } from "./schema.js";
@@ -97,6 +98,12 @@ export function createItems(deps: ItemsDeps) {
     return row;
   }
 
+  async function aggregate(accountability: Accountability, name: string, query: Query): Promise<Row[]> {
+    const { schema, collection, access: rules } = await access(accountability, name, "read");
+    const bound = { ...query, filter: await bindVariables(accountability, query.filter, readPath, now()) };
+    return runAggregate(db.knex, schema, collection, bound, rules, limits);
+  }
+
   /** Keys matched by a query (filter, search, sort, limit) that the caller may read. */
   async function keysByQuery(accountability: Accountability, name: string, query: Query): Promise<unknown[]> {
     const { collection } = await collectionOf(name);
@@ -112,6 +119,7 @@ export function createItems(deps: ItemsDeps) {
   return {
     access,
     readMany,
+    aggregate,
     readByKeys,
     readOne,
     keysByQuery,

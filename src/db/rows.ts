@@ -100,3 +100,47 @@ function toDbRow(ex: Executor, table: TableSpec, values: Record<string, unknown>
   for (const [column, value] of Object.entries(values)) row[column] = toDbValue(client, table.types[column] ?? "string", value);
   return row;
 }
+
+export type AggregateFunction = "count" | "countDistinct" | "countAll" | "sum" | "sumDistinct" | "avg" | "avgDistinct" | "min" | "max";
+
+export interface AggregateSpec {
+  aggregates: Array<{ fn: AggregateFunction; field: string }>;
+  groupBy: string[];
+  where?: FilterNode;
+  limit?: number;
+}
+
+/** Runs aggregate functions (optionally grouped); each result row has `fn:field` keys plus the group fields. */
+export async function aggregateRows(ex: Executor, table: TableSpec, spec: AggregateSpec): Promise<Record<string, unknown>[]> {
+  const builder = ex({ [ROOT]: table.table });
+  for (const group of spec.groupBy) builder.select(`${ROOT}.${group}`).groupBy(`${ROOT}.${group}`);
+  for (const { fn, field } of spec.aggregates) {
+    const alias = `${fn}:${field}`;
+    const column = field === "*" ? "*" : `${ROOT}.${field}`;
+    switch (fn) {
+      case "count": builder.count({ [alias]: column }); break;
+      case "countAll": builder.count({ [alias]: "*" }); break;
+      case "countDistinct": builder.countDistinct({ [alias]: column }); break;
+      case "sum": builder.sum({ [alias]: column }); break;
+      case "sumDistinct": builder.sumDistinct({ [alias]: column }); break;
+      case "avg": builder.avg({ [alias]: column }); break;
+      case "avgDistinct": builder.avgDistinct({ [alias]: column }); break;
+      case "min": builder.min({ [alias]: column }); break;
+      case "max": builder.max({ [alias]: column }); break;
+    }
+  }
+  applyWhere(builder, ex, spec.where, createAliases());
+  if (spec.limit !== undefined && Number.isFinite(spec.limit)) builder.limit(spec.limit);
+  const rows = (await builder) as Record<string, unknown>[];
+  return rows.map((row) => {
+    const groups = fromDbRow(Object.fromEntries(spec.groupBy.map((group) => [group, row[group]])), table.types);
+    const values: Record<string, unknown> = {};
+    for (const { fn, field } of spec.aggregates) {
+      const raw = row[`${fn}:${field}`];
+      const type = table.types[field];
+      const numeric = fn.startsWith("count") || fn.startsWith("sum") || fn.startsWith("avg") || type === "integer" || type === "float" || type === "decimal" || type === "bigInteger";
+      values[`${fn}:${field}`] = raw === null || raw === undefined ? null : numeric ? Number(raw) : fromDbRow({ v: raw }, { v: type ?? "string" }).v;
+    }
+    return { ...groups, ...values };
+  });
+}

@@ -23,7 +23,9 @@ export function registerCollectionRoutesAt(app: FastifyInstance, core: Core, bas
   const { items } = core;
 
   app.get(base, async (request) => {
-    const result = await items.readMany(request.accountability, collectionParam(request), queryOf(request));
+    const query = queryOf(request);
+    if (query.aggregate || query.groupBy) return { data: await items.aggregate(request.accountability, collectionParam(request), query) };
+    const result = await items.readMany(request.accountability, collectionParam(request), query);
     return result.meta ? { data: result.data, meta: result.meta } : { data: result.data };
   });
 

@@ -1,0 +1,52 @@
+// Aggregation reads (count, sum, avg, min, max, grouped), with the same permissions as item reads.
+import type { Executor } from "../db/db.js";
+import { aggregateRows, type AggregateFunction } from "../db/rows.js";
+import { invalidQuery } from "../errors.js";
+import { and, type FilterNode } from "../query/filter.js";
+import type { Query } from "../query/params.js";
+import { compileFilter, compileSearch, fieldForbidden } from "./filter.js";
+import type { ActionAccess, ReadAccess } from "./permissions.js";
+import { resolveLimit, type Limits } from "./query.js";
+import type { Collection, Schema } from "./schema.js";
+
+const FUNCTIONS: AggregateFunction[] = ["count", "countDistinct", "countAll", "sum", "sumDistinct", "avg", "avgDistinct", "min", "max"];
+
+/** Directus's shape: `[{count: 3}]`, `[{count: {id: 3}}]`, `[{status: "x", sum: {price: 10}}]`. */
+export async function runAggregate(
+  ex: Executor, schema: Schema, collection: Collection, query: Query, access: ActionAccess & ReadAccess, limits: Limits, extra?: FilterNode,
+): Promise<Record<string, unknown>[]> {
+  const readable = (field: string) => {
+    if (field === "*") return;
+    const known = collection.fields.get(field);
+    if (!known || known.type === "alias" || !access.canRead(collection.collection, field)) throw fieldForbidden(collection.collection, field);
+  };
+  const aggregates: Array<{ fn: AggregateFunction; field: string }> = [];
+  for (const [fn, fields] of Object.entries(query.aggregate ?? {})) {
+    if (!FUNCTIONS.includes(fn as AggregateFunction)) throw invalidQuery(`Unknown aggregate function "${fn}".`);
+    for (const field of fields) {
+      readable(field);
+      if (field === "*" && fn !== "count" && fn !== "countAll") throw invalidQuery(`"${fn}" needs a field name, not "*".`);
+      aggregates.push({ fn: fn as AggregateFunction, field });
+    }
+  }
+  const groupBy = query.groupBy ?? [];
+  groupBy.forEach(readable);
+  if (aggregates.length === 0 && groupBy.length === 0) throw invalidQuery("Aggregation needs at least one function or groupBy field.");
+  const where = and([
+    access.rowFilter(collection.collection),
+    query.filter ? compileFilter(schema, collection, query.filter, access) : undefined,
+    query.search ? compileSearch(collection, query.search, access) : undefined,
+    extra,
+  ]);
+  const rows = await aggregateRows(ex, collection.table, { aggregates, groupBy, where, limit: resolveLimit(query.limit, limits) });
+  return rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const group of groupBy) out[group] = row[group];
+    for (const { fn, field } of aggregates) {
+      const value = row[`${fn}:${field}`];
+      if (field === "*") out[fn] = value;
+      else out[fn] = { ...(out[fn] as Record<string, unknown> | undefined), [field]: value };
+    }
+    return out;
+  });
+}
