@@ -3,12 +3,18 @@ import type { AddressInfo } from "node:net";
 import type { Config } from "./config.js";
 import { createCore, type Core } from "./core/core.js";
 import { createDb } from "./db/db.js";
+import { createLocalBus } from "./bus/local.js";
+import { createLive } from "./core/live.js";
 import { createHttpServer } from "./http/server.js";
 import { createLogger, type Logger } from "./log.js";
+import { Hub } from "./realtime/hub.js";
+import { attachRealtime, type RealtimeServer } from "./realtime/ws.js";
 
 export interface App {
   config: Config;
   core: Core;
+  hub: Hub;
+  realtime: RealtimeServer;
   logger: Logger;
   /** Starts listening; resolves with the base URL (http://host:port). */
   listen(): Promise<string>;
@@ -28,10 +34,17 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     throw error;
   }
   const http = await createHttpServer({ config, core, logger });
+  const bus = createLocalBus((error) => logger.error({ err: error }, "bus listener failed"));
+  const live = createLive({ db, schemas: core.schemas, permissions: core.permissions, items: core.items, limits: config, accessVersion: () => core.accessVersion.current() });
+  const hub = new Hub(live, bus, () => core.accessVersion.current(), logger);
+  await hub.start((listener) => core.events.onChange(listener));
+  const realtime = attachRealtime(http.server, { config, core, live, hub, logger });
   let closing: Promise<void> | undefined;
   return {
     config,
     core,
+    hub,
+    realtime,
     logger,
     async listen() {
       await http.listen({ host: config.host, port: config.port });
@@ -41,7 +54,10 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     },
     close() {
       closing ??= (async () => {
+        await realtime.close();
         await http.close();
+        await hub.stop();
+        await bus.close();
         await db.close();
       })();
       return closing;

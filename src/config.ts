@@ -28,9 +28,29 @@ export interface Config {
   maxPayloadSize: number;
   maxRelationalDepth: number;
   cors: { enabled: boolean; origin: boolean | string[] };
+  websockets: {
+    enabled: boolean;
+    rest: WebSocketEndpoint;
+    graphql: WebSocketEndpoint;
+    heartbeat: { enabled: boolean; periodMs: number };
+    /** Largest accepted frame; bigger ones close the socket with 1009. */
+    maxMessageSize: number;
+    /** Bytes a client may leave unread before it is disconnected as too slow. */
+    maxBuffered: number;
+    rateLimiter: { enabled: boolean; points: number; duration: number };
+  };
+  sessionCookieName: string;
   /** Trust X-Forwarded-For (behind a proxy); off by default so clients can't spoof ip_access. */
   trustProxy: boolean;
   rateLimiter: { enabled: boolean; points: number; duration: number; loginPoints: number; loginDuration: number };
+}
+
+export interface WebSocketEndpoint {
+  enabled: boolean;
+  path: string;
+  auth: AuthMode;
+  authTimeoutMs: number;
+  connLimit: number;
 }
 
 /** Thrown for invalid configuration: the message is one line naming the variable. */
@@ -78,6 +98,23 @@ export function loadConfig(env: Env = readEnvironment(), randomSecret: () => str
     maxRelationalDepth: read.int("MAX_RELATIONAL_DEPTH", 10, 2, 100),
     cors: { enabled: read.bool("CORS_ENABLED", false), origin: read.origins("CORS_ORIGIN") },
     trustProxy: read.bool("IP_TRUST_PROXY", false),
+    websockets: {
+      enabled: read.bool("WEBSOCKETS_ENABLED", true),
+      rest: endpoint(read, "REST", "/websocket"),
+      graphql: endpoint(read, "GRAPHQL", "/graphql"),
+      heartbeat: {
+        enabled: read.bool("WEBSOCKETS_HEARTBEAT_ENABLED", true),
+        periodMs: read.int("WEBSOCKETS_HEARTBEAT_PERIOD", 30, 1, 86_400) * 1000,
+      },
+      maxMessageSize: read.size("WEBSOCKETS_MAX_MESSAGE_SIZE", "1mb"),
+      maxBuffered: read.size("WEBSOCKETS_MAX_BUFFERED", "4mb"),
+      rateLimiter: {
+        enabled: read.bool("RATE_LIMITER_WEBSOCKETS_ENABLED", read.bool("RATE_LIMITER_ENABLED", false)),
+        points: read.int("RATE_LIMITER_WEBSOCKETS_POINTS", read.int("RATE_LIMITER_POINTS", 50, 1, Number.MAX_SAFE_INTEGER), 1, Number.MAX_SAFE_INTEGER),
+        duration: read.int("RATE_LIMITER_WEBSOCKETS_DURATION", read.int("RATE_LIMITER_DURATION", 1, 1, Number.MAX_SAFE_INTEGER), 1, Number.MAX_SAFE_INTEGER),
+      },
+    },
+    sessionCookieName: env.SESSION_COOKIE_NAME || "directus_session_token",
     rateLimiter: {
       enabled: read.bool("RATE_LIMITER_ENABLED", false),
       points: read.int("RATE_LIMITER_POINTS", 50, 1, Number.MAX_SAFE_INTEGER),
@@ -86,6 +123,19 @@ export function loadConfig(env: Env = readEnvironment(), randomSecret: () => str
       loginDuration: read.int("RATE_LIMITER_LOGIN_DURATION", 60, 1, Number.MAX_SAFE_INTEGER),
     },
   });
+}
+
+function endpoint(read: ReturnType<typeof createReader>, kind: "REST" | "GRAPHQL", path: string): WebSocketEndpoint {
+  const prefix = `WEBSOCKETS_${kind}`;
+  const wanted = read.text(`${prefix}_PATH`, path);
+  if (!wanted.startsWith("/")) throw new ConfigError(`${prefix}_PATH=${JSON.stringify(wanted)} is invalid: expected a path starting with "/".`);
+  return {
+    enabled: read.bool(`${prefix}_ENABLED`, true),
+    path: wanted,
+    auth: read.enum(`${prefix}_AUTH`, ["public", "handshake", "strict"] as const, "handshake"),
+    authTimeoutMs: read.int(`${prefix}_AUTH_TIMEOUT`, 10, 1, 3600) * 1000,
+    connLimit: read.limit(`${prefix}_CONN_LIMIT`),
+  };
 }
 
 function defaultSecret(): string {
@@ -113,6 +163,10 @@ function createReader(env: Env) {
       if (raw === undefined || raw === "") return fallback;
       const value = Number(raw);
       return Number.isInteger(value) && value >= min && value <= max ? value : fail(name, `an integer from ${min} to ${max}`);
+    },
+    text(name: string, fallback: string): string {
+      const raw = env[name];
+      return raw === undefined || raw === "" ? fallback : raw;
     },
     limit(name: string): number {
       const raw = env[name];

@@ -56,6 +56,7 @@ export async function createCore(db: Db, options: CoreOptions) {
     fields: createFields(db, reload, schemaOf),
     relations: createRelations(db, reload, schemaOf),
     accessVersion,
+    access: resolver,
     auth: createAuth(db, options, resolver),
   };
 }

@@ -98,9 +98,9 @@ export async function limitedUser(url: string, admin: Http, permissions: Permiss
     });
     for (const spec of permissions) await addPermission(admin, policy.id, spec);
   }
-  const token = unique("static-token");
-  const email = `${unique("limited")}@example.com`;
-  const user = await createUser(admin, { email, role: role.id, token, ...options.user });
+  const token = (options.user?.token as string | undefined) ?? unique("static-token");
+  const email = (options.user?.email as string | undefined) ?? `${unique("limited")}@example.com`;
+  const user = await createUser(admin, { ...options.user, email, role: role.id, token });
   return { role, policy, user, email, token, http: createHttp(url, token) };
 }
 

@@ -1,0 +1,138 @@
+// What a live subscriber sees of a change: computed once per (permissions, query) group, in memory
+// when the change's rows carry everything needed, with one database read for the group otherwise.
+import type { Db } from "../db/db.js";
+import { and, isLocalFilter, matchFilter, type FilterNode } from "../query/filter.js";
+import type { Query } from "../query/params.js";
+import { sortRows } from "../query/sort.js";
+import type { Accountability } from "./accountability.js";
+import type { ChangeEvent } from "./events.js";
+import { keyFilter, runRead, shapeRows, type ReadResult } from "./items-read.js";
+import type { Items } from "./items.js";
+import { canonicalKey } from "./items-write.js";
+import type { ActionAccess, Permissions, ReadAccess } from "./permissions.js";
+import { planRead, type Limits, type ReadPlan } from "./query.js";
+import type { Collection, Schema } from "./schema.js";
+import type { SchemaStore } from "./schema-store.js";
+import { bindVariables } from "./variables.js";
+import { matchRows } from "./visibility.js";
+
+type Row = Record<string, unknown>;
+
+export interface LiveTarget {
+  collection: string;
+  query: Query;
+  /** Canonical key of an item subscription. */
+  item?: unknown;
+}
+
+export interface LivePlan {
+  stamp: string;
+  schema: Schema;
+  collection: Collection;
+  access: ActionAccess & ReadAccess;
+  read: ReadPlan;
+  /** Rows the subscriber may see and asked for: permission filter ∧ query filter ∧ search ∧ item. */
+  visible: FilterNode;
+  /** True when creates and updates can be rendered from the event's rows alone. */
+  local: boolean;
+  item?: unknown;
+}
+
+/** The data part of a subscription message, or undefined when this subscriber gets nothing. */
+export interface LiveData {
+  data: unknown;
+  meta?: ReadResult["meta"];
+}
+
+export type Live = ReturnType<typeof createLive>;
+
+export function createLive(deps: { db: Db; schemas: SchemaStore; permissions: Permissions; items: Items; limits: Limits; accessVersion: () => Promise<number> }) {
+  const { db, schemas, permissions, items, limits } = deps;
+
+  /** Binds variables in a subscription query once, at subscribe time (as Directus does). */
+  async function bindQuery(accountability: Accountability, query: Query): Promise<Query> {
+    return {
+      ...query,
+      filter: await bindVariables(accountability, query.filter, items.readPath, new Date()),
+      deep: await bindVariables(accountability, query.deep, items.readPath, new Date()),
+    };
+  }
+
+  async function stamp(schema: Schema) {
+    return `${schema.version}:${await deps.accessVersion()}`;
+  }
+
+  /** Compiles a target for an accountability; throws FORBIDDEN / INVALID_QUERY like a read would. */
+  async function prepare(accountability: Accountability, target: LiveTarget): Promise<LivePlan> {
+    const schema = await schemas.get();
+    const { collection, access } = await items.access(accountability, target.collection, "read");
+    const read = planRead(schema, collection, target.query, access, limits);
+    const item = target.item === undefined ? undefined : canonicalKey(collection, target.item);
+    const visible = and([
+      access.rowFilter(collection.collection),
+      read.filter,
+      read.search,
+      target.item === undefined ? undefined : item === undefined ? { kind: "const", value: false } : keyFilter(collection, collection.primaryKey, [item]),
+    ]);
+    const conditions = access.fieldConditions(collection.collection);
+    const local = read.tree.children.size === 0
+      && !read.meta?.length
+      && isLocalFilter(visible)
+      && read.sort.every((sort) => sort.path.length === 0)
+      && [...(conditions?.values() ?? [])].every(isLocalFilter);
+    return { stamp: await stamp(schema), schema, collection, access, read, visible, local, item };
+  }
+
+  /** True while the plan still matches the current schema and permissions. */
+  async function isCurrent(plan: LivePlan): Promise<boolean> {
+    return plan.stamp === (await stamp(await schemas.get()));
+  }
+
+  async function initial(accountability: Accountability, target: LiveTarget): Promise<LiveData> {
+    if (target.item !== undefined) return { data: await items.readOne(accountability, target.collection, target.item, target.query) };
+    const result = await items.readMany(accountability, target.collection, target.query);
+    return result.meta ? { data: result.data, meta: result.meta } : { data: result.data };
+  }
+
+  async function render(plan: LivePlan, event: ChangeEvent): Promise<LiveData | undefined> {
+    if (event.action === "delete") return renderDelete(plan, event);
+    let rows: Row[];
+    let meta: ReadResult["meta"];
+    if (plan.local) {
+      const matching = event.rows.filter((row) => matchFilter(plan.visible, row));
+      const sorted = sortRows(matching, plan.read.sort, plan.collection.table.types);
+      // Copies: the event's rows are shared by every group.
+      rows = sorted.slice(plan.read.offset, plan.read.offset + plan.read.limit).map((row) => ({ ...row }));
+      hideLocal(plan, rows);
+    } else {
+      const keys = event.keys.map((key) => canonicalKey(plan.collection, key));
+      const result = await runRead(db.knex, plan.read, plan.access, and([keyFilter(plan.collection, plan.collection.primaryKey, keys), plan.visible]));
+      rows = result.data;
+      meta = result.meta;
+    }
+    if (rows.length === 0) return undefined;
+    const shaped = shapeRows(rows, plan.read.tree);
+    const data = plan.item === undefined ? shaped : shaped[0];
+    return meta ? { data, meta } : { data };
+  }
+
+  async function renderDelete(plan: LivePlan, event: ChangeEvent): Promise<LiveData | undefined> {
+    const pk = plan.collection.primaryKey;
+    const seen = await matchRows(db.knex, plan.schema, plan.visible, event.rows);
+    const keys = event.rows.filter((_, index) => seen[index]).map((row) => String(row[pk]));
+    if (keys.length === 0) return undefined;
+    const data = plan.item === undefined ? keys : keys[0];
+    if (!plan.read.meta?.length) return { data };
+    const result = await runRead(db.knex, { ...plan.read, limit: 0 }, plan.access);
+    return { data, meta: result.meta };
+  }
+
+  /** Field-level rule conditions, evaluated on the event rows. */
+  function hideLocal(plan: LivePlan, rows: Row[]) {
+    const conditions = plan.access.fieldConditions(plan.collection.collection);
+    if (!conditions) return;
+    for (const row of rows) for (const [field, condition] of conditions) if (!matchFilter(condition, row)) row[field] = null;
+  }
+
+  return { bindQuery, prepare, isCurrent, initial, render, permissions };
+}

@@ -1,0 +1,198 @@
+// The subscription registry and fan-out: one render per (permissions, query) group, then bytes to sockets.
+import type { Bus } from "../bus/bus.js";
+import type { Accountability } from "../core/accountability.js";
+import type { ChangeAction, ChangeEvent } from "../core/events.js";
+import type { Live, LiveData, LivePlan, LiveTarget } from "../core/live.js";
+import type { Logger } from "../log.js";
+
+export const CHANGES_CHANNEL = "tidings:changes";
+
+/** A rendered change for one group; `memo` caches each wire format so it is serialized once. */
+export interface GroupOutput extends LiveData {
+  action: ChangeAction;
+  memo(format: string, build: () => string): string;
+}
+
+export interface HubSubscriber {
+  /** The connection this subscription belongs to (revalidated once per access change). */
+  owner: { revalidate(): Promise<void> };
+  target: LiveTarget;
+  event?: ChangeAction;
+  /** String form of an item subscription's canonical key. */
+  itemKey?: string;
+  accountability(): Accountability;
+  deliver(output: GroupOutput): void;
+}
+
+interface CollectionIndex {
+  all: Set<HubSubscriber>;
+  byItem: Map<string, Set<HubSubscriber>>;
+}
+
+const YIELD_EVERY = 500;
+const PLAN_CACHE_LIMIT = 20_000;
+
+export function accountabilityKey(accountability: Accountability): string {
+  return `${accountability.user}|${accountability.role}|${accountability.policies.join(",")}|${accountability.admin ? 1 : 0}${accountability.app ? 1 : 0}`;
+}
+
+export class Hub {
+  private readonly index = new Map<string, CollectionIndex>();
+  private readonly plans = new Map<string, Promise<LivePlan>>();
+  private queue: Promise<void> = Promise.resolve();
+  private accessStamp = -1;
+  private unsubscribe?: () => Promise<void>;
+  /** Events dispatched and renders done: the fan-out tests and the benchmark read these. */
+  readonly stats = { events: 0, renders: 0, deliveries: 0 };
+
+  constructor(
+    private readonly live: Live,
+    private readonly bus: Bus,
+    private readonly accessVersion: () => Promise<number>,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(onChange: (listener: (event: ChangeEvent) => void) => () => void): Promise<void> {
+    this.accessStamp = await this.accessVersion();
+    this.unsubscribe = await this.bus.subscribe(CHANGES_CHANNEL, (message) => this.enqueue(message as ChangeEvent));
+    onChange((event) => {
+      this.bus.publish(CHANGES_CHANNEL, event).catch((error) => this.logger.error({ err: error }, "publishing a change failed"));
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.unsubscribe?.();
+    await this.queue;
+  }
+
+  add(subscriber: HubSubscriber): void {
+    const entry = this.entryFor(subscriber.target.collection);
+    if (subscriber.itemKey === undefined) entry.all.add(subscriber);
+    else {
+      const set = entry.byItem.get(subscriber.itemKey) ?? new Set();
+      set.add(subscriber);
+      entry.byItem.set(subscriber.itemKey, set);
+    }
+  }
+
+  remove(subscriber: HubSubscriber): void {
+    const entry = this.index.get(subscriber.target.collection);
+    if (!entry) return;
+    entry.all.delete(subscriber);
+    if (subscriber.itemKey !== undefined) {
+      const set = entry.byItem.get(subscriber.itemKey);
+      set?.delete(subscriber);
+      if (set?.size === 0) entry.byItem.delete(subscriber.itemKey);
+    }
+    if (entry.all.size === 0 && entry.byItem.size === 0) this.index.delete(subscriber.target.collection);
+  }
+
+  /** Number of live subscriptions (for the inspector and tests). */
+  count(): number {
+    let total = 0;
+    for (const entry of this.index.values()) {
+      total += entry.all.size;
+      for (const set of entry.byItem.values()) total += set.size;
+    }
+    return total;
+  }
+
+  /** Whether anyone here listens to a collection (the scale-out bus skips work otherwise). */
+  watches(collection: string): boolean {
+    return this.index.has(collection);
+  }
+
+  /** Events are handled one at a time, so every subscriber sees them in commit order. */
+  private enqueue(event: ChangeEvent) {
+    this.queue = this.queue.then(() => this.dispatch(event)).catch((error) => this.logger.error({ err: error }, "realtime dispatch failed"));
+  }
+
+  private entryFor(collection: string): CollectionIndex {
+    let entry = this.index.get(collection);
+    if (!entry) {
+      entry = { all: new Set(), byItem: new Map() };
+      this.index.set(collection, entry);
+    }
+    return entry;
+  }
+
+  private candidates(event: ChangeEvent): HubSubscriber[] {
+    const entry = this.index.get(event.collection);
+    if (!entry) return [];
+    const found: HubSubscriber[] = [];
+    for (const subscriber of entry.all) if (!subscriber.event || subscriber.event === event.action) found.push(subscriber);
+    for (const key of event.keys) {
+      for (const subscriber of entry.byItem.get(String(key)) ?? []) if (!subscriber.event || subscriber.event === event.action) found.push(subscriber);
+    }
+    return found;
+  }
+
+  private async dispatch(event: ChangeEvent): Promise<void> {
+    this.stats.events += 1;
+    let subscribers = this.candidates(event);
+    if (subscribers.length === 0) return;
+    if (await this.revalidateOnAccessChange()) subscribers = this.candidates(event);
+    const groups = new Map<string, { accountability: Accountability; target: LiveTarget; members: HubSubscriber[] }>();
+    for (const subscriber of subscribers) {
+      const accountability = subscriber.accountability();
+      const key = `${accountabilityKey(accountability)}\u0000${subscriber.target.collection}\u0000${JSON.stringify(subscriber.target.query)}\u0000${subscriber.itemKey ?? ""}`;
+      const group = groups.get(key);
+      if (group) group.members.push(subscriber);
+      else groups.set(key, { accountability, target: subscriber.target, members: [subscriber] });
+    }
+    let delivered = 0;
+    for (const [key, group] of groups) {
+      const output = await this.render(key, group.accountability, group.target, event);
+      if (!output) continue;
+      for (const subscriber of group.members) {
+        subscriber.deliver(output);
+        this.stats.deliveries += 1;
+        // Large fan-outs give the event loop back now and then, so writes and pings keep flowing.
+        if (++delivered % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+
+  private async render(key: string, accountability: Accountability, target: LiveTarget, event: ChangeEvent): Promise<GroupOutput | undefined> {
+    try {
+      let plan = this.plans.get(key);
+      if (!plan || !(await this.live.isCurrent(await plan))) {
+        if (this.plans.size > PLAN_CACHE_LIMIT) this.plans.clear();
+        plan = this.live.prepare(accountability, target);
+        this.plans.set(key, plan);
+        plan.catch(() => this.plans.delete(key));
+      }
+      const data = await this.live.render(await plan, event);
+      this.stats.renders += 1;
+      if (!data) return undefined;
+      const cache = new Map<string, string>();
+      return {
+        ...data,
+        action: event.action,
+        memo: (format, build) => {
+          let text = cache.get(format);
+          if (text === undefined) cache.set(format, (text = build()));
+          return text;
+        },
+      };
+    } catch (error) {
+      // Lost access (revoked permission, deleted collection): the group simply gets nothing.
+      this.logger.debug({ err: error }, "live render skipped");
+      return undefined;
+    }
+  }
+
+  /** After any user/role/policy/permission change, connections re-resolve who they are before the next event. */
+  private async revalidateOnAccessChange(): Promise<boolean> {
+    const version = await this.accessVersion();
+    if (version === this.accessStamp) return false;
+    this.accessStamp = version;
+    const owners = new Set<HubSubscriber["owner"]>();
+    for (const entry of this.index.values()) {
+      for (const subscriber of entry.all) owners.add(subscriber.owner);
+      for (const set of entry.byItem.values()) for (const subscriber of set) owners.add(subscriber.owner);
+    }
+    for (const owner of owners) await owner.revalidate();
+    return true;
+  }
+}
