@@ -5,6 +5,7 @@ import { createCore, type Core } from "./core/core.js";
 import { createDb } from "./db/db.js";
 import { createLocalBus } from "./bus/local.js";
 import { createLive } from "./core/live.js";
+import { createGraphQL } from "./graphql/service.js";
 import { createHttpServer } from "./http/server.js";
 import { createLogger, type Logger } from "./log.js";
 import { Hub } from "./realtime/hub.js";
@@ -33,7 +34,10 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     await db.close();
     throw error;
   }
-  const http = await createHttpServer({ config, core, logger });
+  const graphql = createGraphQL({
+    schemas: core.schemas, permissions: core.permissions, accessVersion: () => core.accessVersion.current(), items: core.items, limits: config.graphql,
+  });
+  const http = await createHttpServer({ config, core, graphql, logger });
   const bus = createLocalBus((error) => logger.error({ err: error }, "bus listener failed"));
   const live = createLive({ db, schemas: core.schemas, permissions: core.permissions, items: core.items, limits: config, accessVersion: () => core.accessVersion.current() });
   const hub = new Hub(live, bus, () => core.accessVersion.current(), logger);

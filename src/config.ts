@@ -40,6 +40,7 @@ export interface Config {
     rateLimiter: { enabled: boolean; points: number; duration: number };
   };
   sessionCookieName: string;
+  graphql: { tokenLimit: number; maxDepth: number };
   /** Trust X-Forwarded-For (behind a proxy); off by default so clients can't spoof ip_access. */
   trustProxy: boolean;
   rateLimiter: { enabled: boolean; points: number; duration: number; loginPoints: number; loginDuration: number };
@@ -115,6 +116,10 @@ export function loadConfig(env: Env = readEnvironment(), randomSecret: () => str
       },
     },
     sessionCookieName: env.SESSION_COOKIE_NAME || "directus_session_token",
+    graphql: {
+      tokenLimit: read.int("GRAPHQL_QUERY_TOKEN_LIMIT", 5000, 1, Number.MAX_SAFE_INTEGER),
+      maxDepth: read.int("GRAPHQL_MAX_DEPTH", 12, 1, 1000),
+    },
     rateLimiter: {
       enabled: read.bool("RATE_LIMITER_ENABLED", false),
       points: read.int("RATE_LIMITER_POINTS", 50, 1, Number.MAX_SAFE_INTEGER),

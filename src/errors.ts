@@ -20,6 +20,8 @@ export const errorTable = {
   ROUTE_NOT_FOUND: { status: 404, message: "Route doesn't exist." },
   REQUESTS_EXCEEDED: { status: 429, message: "Too many requests, retry later." },
   INVALID_COLLECTION: { status: 400, message: "Invalid collection." },
+  GRAPHQL_PARSE: { status: 400, message: "The GraphQL document could not be parsed." },
+  GRAPHQL_VALIDATION: { status: 400, message: "The GraphQL document is not valid for this schema." },
   SERVICE_UNAVAILABLE: { status: 503, message: "Service unavailable." },
   INTERNAL: { status: 500, message: "An unexpected error occurred." },
 } as const satisfies Record<string, { status: number; message: string }>;

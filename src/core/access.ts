@@ -56,7 +56,11 @@ async function resolveUser(ex: Executor, userId: string, client: Client): Promis
   if (!user) throw new AppError("INVALID_CREDENTIALS");
   if (user.status !== "active") throw new AppError("INVALID_CREDENTIALS");
   const roles = await roleChain(ex, (user.role as string | null) ?? null);
-  const attached = or([uuidField("user", "_eq", userId), ...(roles.length ? [uuidField("role", "_in", roles)] : [])]);
+  // A user without a role also gets the public policies, as in Directus 11.
+  const attached = or([
+    uuidField("user", "_eq", userId),
+    roles.length ? uuidField("role", "_in", roles) : and([uuidField("role", "_null", null), uuidField("user", "_null", null)]),
+  ]);
   const policies = await policiesFor(ex, attached, client);
   return {
     user: userId,

@@ -68,6 +68,8 @@ function compileField(
 ): FilterNode {
   const field = collection.fields.get(name);
   if (!field || !access.canRead(collection.collection, name)) throw fieldForbidden(collection.collection, name);
+  // Filtering on a hash or concealed value would reveal it one character at a time.
+  if (isConcealed(field)) throw fieldForbidden(collection.collection, name);
   if (!value || typeof value !== "object" || Array.isArray(value)) {
     throw invalidQuery(`The filter on field "${name}" must be an object of operators.`);
   }
@@ -143,7 +145,7 @@ function compileComparison(field: string, type: FieldType, op: Operator, operand
 export function compileSearch(collection: Collection, search: string, access: FieldAccess = fullAccess): FilterNode {
   const nodes: FilterNode[] = [];
   for (const field of collection.fields.values()) {
-    if (!access.canRead(collection.collection, field.field) || field.special.includes("conceal")) continue;
+    if (!access.canRead(collection.collection, field.field) || isConcealed(field)) continue;
     if (field.type === "string" || field.type === "text" || field.type === "csv") {
       nodes.push({ kind: "field", field: field.field, type: field.type, op: "_icontains", value: search });
     } else if (isNumberType(field.type) || field.type === "uuid") {
@@ -153,3 +155,6 @@ export function compileSearch(collection: Collection, search: string, access: Fi
   }
   return or(nodes);
 }
+
+/** Password hashes and static tokens: readable only as "**********", never filterable or sortable. */
+export const isConcealed = (field: { type: string; special: string[] }) => field.type === "hash" || field.special.includes("conceal");

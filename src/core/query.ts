@@ -3,7 +3,7 @@ import { invalidQuery } from "../errors.js";
 import type { SortSpec } from "../db/rows.js";
 import { and, type FilterNode } from "../query/filter.js";
 import { parseQuery, type Query } from "../query/params.js";
-import { compileFilter, compileSearch, fieldForbidden, type FieldAccess } from "./filter.js";
+import { compileFilter, compileSearch, fieldForbidden, isConcealed, type FieldAccess } from "./filter.js";
 import { linkOf, type Collection, type Link, type Schema } from "./schema.js";
 
 export interface Limits {
@@ -77,7 +77,7 @@ export function planSort(schema: Schema, collection: Collection, sort: string[],
     }
     const field = segments[segments.length - 1];
     const target = current.fields.get(field);
-    if (!target || !access.canRead(current.collection, field)) throw fieldForbidden(current.collection, field);
+    if (!target || !access.canRead(current.collection, field) || isConcealed(target)) throw fieldForbidden(current.collection, field);
     if (target.type === "alias") throw invalidQuery(`Can't sort by the alias field "${field}".`);
     return { path, field, descending };
   });
@@ -114,6 +114,17 @@ function planFields(
     const head = dot === -1 ? path : path.slice(0, dot);
     if (head === "*") {
       for (const name of collection.fields.keys()) addOwn(name, true);
+      // "*.*" (and deeper) also expands every relation the caller can see into.
+      if (dot !== -1) {
+        for (const name of tree.output) {
+          const link = linkOf(schema, collection.collection, name);
+          const related = link && schema.collections.get(link.related);
+          if (related && access.canRead(related.collection, related.primaryKey)) {
+            nested.set(name, [...(nested.get(name) ?? []), path.slice(dot + 1)]);
+            wildcardOnly.delete(name);
+          }
+        }
+      }
       continue;
     }
     addOwn(head, false);

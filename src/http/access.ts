@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Core } from "../core/core.js";
 import type { Action } from "../core/permissions.js";
+import { systemRulesForListing } from "../core/system-permissions.js";
 import { AppError } from "../errors.js";
 import { queryOf } from "./context.js";
 import { registerCollectionRoutesAt } from "./items.js";
@@ -33,7 +34,11 @@ export function registerAccessRoutes(app: FastifyInstance, core: Core) {
 
   app.get("/permissions/me", async (request) => ({ data: await permissionsOverview(core, request) }));
 
-  for (const [base, collection] of systemRoutes) registerCollectionRoutesAt(app, core, base, () => collection);
+  for (const [base, collection] of systemRoutes) {
+    // GET /permissions also lists the built-in rules the caller has (system: true, policy: null).
+    const extra = collection === "directus_permissions" ? (request: FastifyRequest) => builtInRules(request) : undefined;
+    registerCollectionRoutesAt(app, core, base, () => collection, extra);
+  }
 }
 
 /** Per collection and action: how much the caller may do (full, partial or none), which fields, presets. */
@@ -66,4 +71,13 @@ async function permissionsOverview(core: Core, request: FastifyRequest) {
     if (actions.some((action) => (entry[action] as { access: string }).access !== "none")) overview[collection.collection] = entry;
   }
   return overview;
+}
+
+function builtInRules(request: FastifyRequest): Record<string, unknown>[] {
+  const query = request.query as Record<string, unknown>;
+  if (query.filter || query.search || query.offset || query.page) return [];
+  return systemRulesForListing(request.accountability).map((rule) => ({
+    id: null, collection: rule.collection, action: rule.action, permissions: rule.permissions, validation: null, presets: null,
+    fields: rule.fields, policy: null, system: true,
+  }));
 }

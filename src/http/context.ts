@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { forbidden } from "../errors.js";
 import { parseQuery, type Query } from "../query/params.js";
-import { publicAccountability, type Accountability } from "../core/accountability.js";
+import type { Accountability } from "../core/accountability.js";
 import type { Core } from "../core/core.js";
 
 declare module "fastify" {
@@ -25,8 +25,7 @@ export function registerContext(app: FastifyInstance, core: Core) {
   app.decorateRequest("accountability", null as unknown as Accountability);
   app.addHook("preHandler", async (request) => {
     const client = { ip: request.ip, userAgent: request.headers["user-agent"] };
-    const token = tokenOf(request);
-    request.accountability = token ? await core.auth.authenticate(token, client) : publicAccountability(client);
+    request.accountability = await core.auth.authenticate(tokenOf(request), client);
   });
 }
 

@@ -19,14 +19,18 @@ export function registerItemRoutes(app: FastifyInstance, core: Core) {
 }
 
 /** CRUD routes at `base` (e.g. "/users") for the collection that `collectionOf` names. */
-export function registerCollectionRoutesAt(app: FastifyInstance, core: Core, base: string, collectionParam: (request: FastifyRequest) => string) {
+export function registerCollectionRoutesAt(
+  app: FastifyInstance, core: Core, base: string, collectionParam: (request: FastifyRequest) => string,
+  extraRows?: (request: FastifyRequest) => Record<string, unknown>[],
+) {
   const { items } = core;
 
   app.get(base, async (request) => {
     const query = queryOf(request);
     if (query.aggregate || query.groupBy) return { data: await items.aggregate(request.accountability, collectionParam(request), query) };
     const result = await items.readMany(request.accountability, collectionParam(request), query);
-    return result.meta ? { data: result.data, meta: result.meta } : { data: result.data };
+    const data = extraRows ? [...result.data, ...extraRows(request)] : result.data;
+    return result.meta ? { data, meta: result.meta } : { data };
   });
 
   app.get(`${base}/:id`, async (request) => {

@@ -4,6 +4,7 @@ import cors from "@fastify/cors";
 import qs from "qs";
 import type { Config } from "../config.js";
 import type { Core } from "../core/core.js";
+import type { GraphQLService } from "../graphql/service.js";
 import { AppError, isAppError } from "../errors.js";
 import { registerAccessRoutes } from "./access.js";
 import { registerAuthRoutes } from "./auth.js";
@@ -11,6 +12,7 @@ import { registerCollectionRoutes } from "./collections.js";
 import { registerContext } from "./context.js";
 import { errorBody, handleError } from "./errors.js";
 import { registerFieldRoutes } from "./fields.js";
+import { registerGraphQLRoutes } from "./graphql.js";
 import { registerItemRoutes } from "./items.js";
 import { registerRateLimits } from "./rate-limits.js";
 import { registerRelationRoutes } from "./relations.js";
@@ -19,6 +21,7 @@ import { registerServerRoutes } from "./server-info.js";
 export interface HttpOptions {
   config: Config;
   core: Core;
+  graphql: GraphQLService;
   logger: FastifyBaseLogger;
 }
 
@@ -42,7 +45,7 @@ function refusePrototypeQueryKeys(url: string) {
   if (PROTOTYPE_QUERY_KEY.test(decoded)) throw new AppError("INVALID_QUERY", 'Invalid query. The key "__proto__" is not allowed.');
 }
 
-export async function createHttpServer({ config, core, logger }: HttpOptions): Promise<FastifyInstance> {
+export async function createHttpServer({ config, core, graphql, logger }: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     // Requests are not logged one by one; errors and warnings are.
     loggerInstance: logger.child({}, { level: logger.level === "info" || logger.level === "debug" || logger.level === "trace" ? "warn" : logger.level }),
@@ -76,5 +79,6 @@ export async function createHttpServer({ config, core, logger }: HttpOptions): P
   registerCollectionRoutes(app, core);
   registerFieldRoutes(app, core);
   registerRelationRoutes(app, core);
+  registerGraphQLRoutes(app, graphql);
   return app;
 }

@@ -96,6 +96,28 @@ describe.each(dbs)("access control: rows (%s)", (db) => {
       expect((await adminRead(explicit.id)).channel).toBe("random");
     });
 
+    it("resolves dynamic variables in presets", async () => {
+      const user = await limitedUser(server.url, admin, [
+        { collection: "messages", action: "create", fields: ["text"], presets: { channel: "$CURRENT_USER" } },
+      ]);
+      const reply = await user.http.post("/items/messages", { text: "where am I" });
+      expect([200, 204]).toContain(reply.status);
+      const [row] = ok<any[]>(await admin.get(`/items/messages${qs({ filter: { text: { _eq: "where am I" } } })}`));
+      expect(row.channel).toBe(user.user.id);
+    });
+
+    it("applies the update rule's validation to updates", async () => {
+      const user = await limitedUser(server.url, admin, [
+        { collection: "messages", action: "create" },
+        { collection: "messages", action: "read" },
+        { collection: "messages", action: "update", validation: { priority: { _lte: 5 } } },
+      ]);
+      const { id } = ok<any>(await user.http.post("/items/messages", { text: "calm", priority: 1 }));
+      const error = expectError(await user.http.patch(`/items/messages/${id}`, { priority: 6 }), 400, "FAILED_VALIDATION");
+      expect(error.message).toContain("priority");
+      expect((await adminRead(id)).priority).toBe(1);
+    });
+
     it("refuses a payload failing the validation rule with 400 FAILED_VALIDATION naming the field", async () => {
       const user = await limitedUser(server.url, admin, [
         { collection: "messages", action: "create", validation: { priority: { _between: [1, 5] } } },

@@ -182,6 +182,18 @@ describe.each(dbs)("access control: users (%s)", (db) => {
       expectError(await client.get("/items/things"), 403, "FORBIDDEN");
     });
 
+    it("changing a user's role applies to their existing session token on the next request", async () => {
+      const user = await limitedUser(server.url, admin, readThings);
+      const jwt = as(await login(server.url, user.email));
+      ok(await jwt.get("/items/things"));
+      const empty = await createRole(admin);
+      ok(await admin.patch(`/users/${user.user.id}`, { role: empty.id }));
+      expectError(await jwt.get("/items/things"), 403, "FORBIDDEN");
+      expectError(await user.http.get("/items/things"), 403, "FORBIDDEN");
+      ok(await admin.patch(`/users/${user.user.id}`, { role: user.role.id }));
+      ok(await jwt.get("/items/things"));
+    });
+
     it("DELETE /roles/:id → 204 and its users lose the role's policies at once", async () => {
       const user = await limitedUser(server.url, admin, readThings);
       ok(await user.http.get("/items/things"));

@@ -1,0 +1,159 @@
+// Realtime permissions: row filters with $CURRENT_USER, field sets, forbidden/unknown collections, no leaked deletes, revocation.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { databases } from "../helpers/databases.js";
+import { createHttp, type Http } from "../helpers/http.js";
+import { startServer, type TestServer } from "../helpers/server.js";
+import { closeAll, connect, type WsClient } from "../helpers/ws-client.js";
+import { limitedUser, type LimitedUser, type PermissionSpec } from "../api/access-fixtures.js";
+import { createCollection, autoPk, createMessages, event, expectNothingBefore, insert, ok, subscribe } from "./fixtures.js";
+
+const dbs = await databases();
+const own = { user_created: { _eq: "$CURRENT_USER" } };
+const forbiddenCollection = (name: string) => `You don't have permission to access collection "${name}" or it does not exist. Queried in root.`;
+
+describe.each(dbs)("realtime permissions (%s)", (db) => {
+  let server: TestServer;
+  let admin: Http;
+  let alice: LimitedUser;
+  let bob: LimitedUser;
+  const clients: WsClient[] = [];
+
+  async function client(token: string) {
+    const created = await connect(server.url, { token });
+    clients.push(created);
+    return created;
+  }
+
+  const chatRules: PermissionSpec[] = [
+    { collection: "messages", action: "read", permissions: own },
+    { collection: "messages", action: "create", fields: ["text", "channel", "priority"] },
+    { collection: "messages", action: "delete", permissions: own },
+  ];
+
+  beforeAll(async () => {
+    server = await startServer({ db });
+    admin = createHttp(server.url, server.adminToken);
+    await createMessages(admin);
+    await createCollection(admin, "notes", [autoPk, { field: "text", type: "string", schema: {} }]);
+    alice = await limitedUser(server.url, admin, chatRules);
+    bob = await limitedUser(server.url, admin, [], { role: alice.role.id });
+  }, 60_000);
+
+  afterAll(async () => {
+    await closeAll(clients);
+    await server?.close();
+  });
+
+  it("a $CURRENT_USER row filter: a user gets init rows and events for their own rows only", async () => {
+    const mine = await insert(alice.http, "messages", { text: "alice before" });
+    await insert(bob.http, "messages", { text: "bob before" });
+    const ws = await client(alice.token);
+    const init = await subscribe(ws, { collection: "messages", query: { fields: ["id", "text", "user_created"] }, uid: "own" });
+    expect(init.data.every((row: any) => row.user_created === alice.user.id)).toBe(true);
+    expect(init.data.map((row: any) => row.id)).toContain(mine.id);
+    const bobs = await insert(bob.http, "messages", { text: "bob after" });
+    await insert(admin, "messages", { text: "admin after" });
+    ok(await admin.patch(`/items/messages/${bobs.id}`, { text: "bob edited" }));
+    const sentinel = await insert(alice.http, "messages", { text: "alice after" });
+    await expectNothingBefore(ws, (frame) => frame.type === "subscription" && frame.event !== "init", event("own", "create"));
+    expect(ws.all(event("own", "create"))).toEqual([
+      { type: "subscription", event: "create", data: [{ id: sentinel.id, text: "alice after", user_created: alice.user.id }], uid: "own" },
+    ]);
+  });
+
+  it("limited fields: event rows carry only the allowed fields; asking for a forbidden one is FORBIDDEN", async () => {
+    const reader = await limitedUser(server.url, admin, [{ collection: "messages", action: "read", fields: ["id", "text"] }]);
+    const ws = await client(reader.token);
+    await subscribe(ws, { collection: "messages", query: { fields: "*" }, uid: "star" });
+    await subscribe(ws, { collection: "messages", query: { fields: "text" }, uid: "text" });
+    const denied = await subscribe(ws, { collection: "messages", query: { fields: "id,channel" }, uid: "chan" });
+    expect(denied).toMatchObject({ type: "subscribe", status: "error", error: { code: "FORBIDDEN" }, uid: "chan" });
+    const row = await insert(admin, "messages", { text: "fields", channel: "secret", priority: 9 });
+    expect((await ws.next(event("star", "create"))).data).toEqual([{ id: row.id, text: "fields" }]);
+    expect((await ws.next(event("text", "create"))).data).toEqual([{ text: "fields" }]);
+  });
+
+  it("a forbidden collection and an unknown one get the same FORBIDDEN error, with the uid", async () => {
+    const ws = await client(alice.token);
+    const forbidden = await subscribe(ws, { collection: "notes", uid: "n" });
+    expect(JSON.stringify(forbidden)).toBe(
+      JSON.stringify({ type: "subscribe", status: "error", error: { code: "FORBIDDEN", message: forbiddenCollection("notes") }, uid: "n" }),
+    );
+    const unknown = await subscribe(ws, { collection: "no_such_collection", uid: 4 });
+    expect(JSON.stringify(unknown)).toBe(
+      JSON.stringify({ type: "subscribe", status: "error", error: { code: "FORBIDDEN", message: forbiddenCollection("no_such_collection") }, uid: 4 }),
+    );
+  });
+
+  it("an event-filtered subscription to a forbidden collection is refused at subscribe time", async () => {
+    const ws = await client(alice.token);
+    for (const action of ["create", "update", "delete"]) {
+      const reply = await subscribe(ws, { collection: "notes", event: action, uid: `e-${action}` });
+      expect(reply).toEqual({ type: "subscribe", status: "error", error: { code: "FORBIDDEN", message: forbiddenCollection("notes") }, uid: `e-${action}` });
+    }
+    const note = await insert(admin, "notes", { text: "n" });
+    await admin.delete(`/items/notes/${note.id}`);
+    ws.send({ type: "ping", uid: "sentinel" });
+    await expectNothingBefore(ws, { type: "subscription", event: "delete" }, { type: "pong", uid: "sentinel" });
+  });
+
+  it("a delete reaches only subscribers who could read the row and whose filter matched", async () => {
+    const a1 = await insert(alice.http, "messages", { text: "a1", channel: "x" });
+    const a2 = await insert(alice.http, "messages", { text: "a2", channel: "y" });
+    const a3 = await insert(alice.http, "messages", { text: "a3", channel: "x" });
+    const b1 = await insert(bob.http, "messages", { text: "b1", channel: "x" });
+    const ws = await client(alice.token);
+    await subscribe(ws, { collection: "messages", uid: "all" });
+    await subscribe(ws, { collection: "messages", event: "delete", uid: "deletes" });
+    await subscribe(ws, { collection: "messages", query: { filter: { channel: { _eq: "x" } } }, uid: "x" });
+    const denied = await subscribe(ws, { collection: "messages", item: b1.id, uid: "bob-item" });
+    expect(denied).toMatchObject({ type: "subscribe", status: "error", error: { code: "FORBIDDEN" }, uid: "bob-item" });
+    await admin.delete(`/items/messages/${b1.id}`); // unreadable: nobody here
+    await admin.delete(`/items/messages/${a2.id}`); // readable, but outside the "x" filter
+    await expectNothingBefore(ws, (frame) => frame.event === "delete" && frame.data.includes(String(b1.id)), event("all", "delete"));
+    expect(ws.all(event("all", "delete"))).toEqual([{ type: "subscription", event: "delete", data: [String(a2.id)], uid: "all" }]);
+    expect(ws.all(event("deletes", "delete")).map((frame) => frame.data)).toEqual([[String(a2.id)]]);
+    // A bulk delete of mixed rows: each subscriber sees only the keys it could read (and that matched).
+    const b2 = await insert(bob.http, "messages", { text: "b2", channel: "x" });
+    expect((await admin.request("DELETE", "/items/messages", { body: [a1.id, b2.id, a3.id] })).status).toBe(204);
+    const xDelete = await ws.next(event("x", "delete"));
+    expect([...xDelete.data].sort()).toEqual([String(a1.id), String(a3.id)].sort());
+    expect(ws.all(event("x", "delete"))).toHaveLength(1);
+    const bulk = await ws.next((frame) => frame.uid === "all" && frame.event === "delete" && frame.data.length > 1);
+    expect([...bulk.data].sort()).toEqual([String(a1.id), String(a3.id)].sort());
+    await ws.next((frame) => frame.uid === "deletes" && frame.data.length > 1);
+    expect(ws.all(event("deletes", "delete")).map((frame) => [...frame.data].sort())).toEqual([[String(a2.id)], [String(a1.id), String(a3.id)].sort()]);
+  });
+
+  it("revoking the read permission mid-subscription stops delivery", async () => {
+    const carol = await limitedUser(server.url, admin, [{ collection: "messages", action: "read" }]);
+    const permission = ok<any[]>(await admin.get(`/permissions?filter[policy][_eq]=${carol.policy.id}`))[0];
+    const ws = await client(carol.token);
+    const watcher = await client(server.adminToken);
+    await subscribe(ws, { collection: "messages", query: { fields: ["text"] }, uid: "c" });
+    await subscribe(watcher, { collection: "messages", query: { fields: ["text"] }, uid: "w" });
+    await insert(admin, "messages", { text: "before revoke" });
+    await ws.next(event("c", "create"));
+    expect((await admin.delete(`/permissions/${permission.id}`)).status).toBe(204);
+    await insert(admin, "messages", { text: "after revoke" });
+    await insert(admin, "messages", { text: "sentinel" });
+    await watcher.next((frame) => frame.uid === "w" && frame.data?.[0]?.text === "sentinel");
+    expect(ws.all(event("c", "create")).map((frame) => frame.data[0].text)).toEqual(["before revoke"]);
+    expect(ws.all((frame) => frame.type === "subscription" && frame.event !== "init" && frame.data?.[0]?.text !== "before revoke")).toEqual([]);
+  });
+
+  it("suspending the user mid-subscription stops delivery", async () => {
+    const dave = await limitedUser(server.url, admin, [{ collection: "messages", action: "read" }]);
+    const ws = await client(dave.token);
+    const watcher = await client(server.adminToken);
+    await subscribe(ws, { collection: "messages", query: { fields: ["text"] }, uid: "d" });
+    await subscribe(watcher, { collection: "messages", query: { fields: ["text"] }, uid: "w" });
+    await insert(admin, "messages", { text: "before suspend" });
+    await ws.next(event("d", "create"));
+    ok(await admin.patch(`/users/${dave.user.id}`, { status: "suspended" }));
+    await insert(admin, "messages", { text: "after suspend" });
+    await insert(admin, "messages", { text: "sentinel 2" });
+    await watcher.next((frame) => frame.uid === "w" && frame.data?.[0]?.text === "sentinel 2");
+    expect(ws.all(event("d", "create")).map((frame) => frame.data[0].text)).toEqual(["before suspend"]);
+  });
+});
