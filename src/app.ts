@@ -42,7 +42,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
   const live = createLive({ db, schemas: core.schemas, permissions: core.permissions, items: core.items, limits: config, accessVersion: () => core.accessVersion.current() });
   const hub = new Hub(live, bus, () => core.accessVersion.current(), logger);
   await hub.start((listener) => core.events.onChange(listener));
-  const realtime = attachRealtime(http.server, { config, core, live, hub, logger });
+  const realtime = attachRealtime(http.server, { config, core, live, hub, graphql, logger });
   let closing: Promise<void> | undefined;
   return {
     config,

@@ -2,13 +2,16 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import type { Config } from "../config.js";
+import type { Config, WebSocketEndpoint } from "../config.js";
+import type { Client } from "../core/auth.js";
 import type { Accountability } from "../core/accountability.js";
 import type { Core } from "../core/core.js";
 import type { Live } from "../core/live.js";
 import { isAppError } from "../errors.js";
 import { createRateLimiter } from "../lib/rate-limit.js";
 import type { Logger } from "../log.js";
+import type { GraphQLService } from "../graphql/service.js";
+import { createGraphQLSockets, type GraphQLSocketState } from "./graphql-ws.js";
 import type { Hub } from "./hub.js";
 import { PING_FRAME } from "./protocol.js";
 import { Session, type Socket } from "./session.js";
@@ -23,10 +26,16 @@ export interface RealtimeServer {
 /** Close code for a client whose unread data exceeded WEBSOCKETS_MAX_BUFFERED (docs/realtime-protocol.md). */
 export const CLOSE_TOO_SLOW = 4008;
 
-export function attachRealtime(server: Server, deps: { config: Config; core: Core; live: Live; hub: Hub; logger: Logger }): RealtimeServer {
+export function attachRealtime(
+  server: Server,
+  deps: { config: Config; core: Core; live: Live; hub: Hub; graphql: GraphQLService; logger: Logger },
+): RealtimeServer {
   const { config, core, logger } = deps;
   const rest = config.websockets.rest;
+  const gql = config.websockets.graphql;
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.websockets.maxMessageSize });
+  const graphqlWss = new WebSocketServer({ noServer: true, maxPayload: config.websockets.maxMessageSize });
+  const graphqlSockets = createGraphQLSockets({ core, live: deps.live, hub: deps.hub, graphql: deps.graphql, endpoint: gql, logger });
   const sessions = new Set<Session>();
   const limiter = config.websockets.rateLimiter.enabled
     ? createRateLimiter(config.websockets.rateLimiter.points, config.websockets.rateLimiter.duration * 1000)
@@ -34,50 +43,83 @@ export function attachRealtime(server: Server, deps: { config: Config; core: Cor
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? "/", "http://localhost");
-    if (!config.websockets.enabled || !rest.enabled || url.pathname !== rest.path) return refuse(socket, 404, "Not Found");
-    if (sessions.size >= rest.connLimit) return refuse(socket, 403, "Forbidden");
-    void admit(request, socket, head, url).catch((error) => {
-      logger.error({ err: error }, "websocket upgrade failed");
-      refuse(socket, 500, "Internal Server Error");
-    });
+    const isRest = config.websockets.enabled && rest.enabled && url.pathname === rest.path;
+    const isGraphQL = config.websockets.enabled && gql.enabled && url.pathname === gql.path;
+    if (!isRest && !isGraphQL) return refuse(socket, 404, "Not Found");
+    const endpoint = isRest ? rest : gql;
+    const open = isRest ? sessions.size : graphqlWss.clients.size;
+    if (open >= endpoint.connLimit) return refuse(socket, 403, "Forbidden");
+    void admit(request, socket, url, endpoint)
+      .then((admitted) => {
+        if (!admitted) return;
+        if (isRest) wss.handleUpgrade(request, socket, head, (ws) => openSession(ws, admitted));
+        else graphqlWss.handleUpgrade(request, socket, head, (ws) => openGraphQL(ws, admitted));
+      })
+      .catch((error) => {
+        logger.error({ err: error }, "websocket upgrade failed");
+        refuse(socket, 500, "Internal Server Error");
+      });
   };
 
-  async function admit(request: IncomingMessage, socket: Duplex, head: Buffer, url: URL) {
+  /** Upgrade-time authentication; refuses with 401 and resolves undefined when the token is bad (§2.1). */
+  async function admit(request: IncomingMessage, socket: Duplex, url: URL, endpoint: WebSocketEndpoint): Promise<Admitted | undefined> {
     const client = { ip: request.socket.remoteAddress, userAgent: request.headers["user-agent"]?.slice(0, 1024) };
     const token = url.searchParams.get("access_token") ?? cookie(request, config.sessionCookieName);
-    let accountability: Accountability;
-    let authenticated = false;
-    if (token || rest.auth === "strict") {
-      // A token at upgrade is checked in every mode; an invalid one is refused, never downgraded (§2.1).
-      try {
-        accountability = await core.auth.authenticate(token ?? undefined, client);
-      } catch (error) {
-        if (!isAppError(error)) throw error;
-        return refuse(socket, 401, "Unauthorized");
-      }
-      if (!accountability.user && !accountability.role) return refuse(socket, 401, "Unauthorized");
-      authenticated = true;
-    } else {
-      accountability = await core.access.anonymous(client);
+    if (!token && endpoint.auth !== "strict") return { client, accountability: await core.access.anonymous(client), authenticated: false };
+    try {
+      // A token at upgrade is checked in every mode; an invalid one is refused, never downgraded.
+      const accountability = await core.auth.authenticate(token ?? undefined, client);
+      if (accountability.user || accountability.role) return { client, accountability, authenticated: true };
+    } catch (error) {
+      if (!isAppError(error)) throw error;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => open(ws, client, accountability, authenticated));
+    refuse(socket, 401, "Unauthorized");
+    return undefined;
   }
 
-  function open(ws: WebSocket, client: { ip?: string; userAgent?: string }, accountability: Accountability, authenticated: boolean) {
+  function openGraphQL(ws: WebSocket, admitted: Admitted) {
+    const state: GraphQLSocketState = {
+      accountability: admitted.accountability,
+      authenticatedAtUpgrade: admitted.authenticated,
+      client: admitted.client,
+      acknowledged: false,
+      close: (code, reason) => ws.close(code, reason),
+      timers: new Set(),
+    };
+    let onMessage: ((data: string) => Promise<void>) | undefined;
+    const closed = graphqlSockets.open({
+      protocol: ws.protocol,
+      send: (data) => boundedSend(ws, data),
+      close: (code, reason) => ws.close(code, reason),
+      onMessage: (listener) => {
+        onMessage = listener;
+      },
+    }, state);
+    ws.on("message", (data) => {
+      onMessage?.(data.toString()).catch((error) => {
+        logger.error({ err: error }, "graphql-ws message failed");
+        ws.close(1011, "Internal error");
+      });
+    });
+    ws.on("close", (code, reason) => void closed(code, reason.toString()));
+    ws.on("error", (error) => logger.debug({ err: error }, "websocket error"));
+  }
+
+  /** A client that stops reading must not make the server buffer without limit (DESIGN §5.6). */
+  function boundedSend(ws: WebSocket, text: string) {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > config.websockets.maxBuffered) {
+      ws.close(CLOSE_TOO_SLOW, "Too slow: outgoing buffer limit exceeded");
+      setTimeout(() => ws.terminate(), 1000).unref();
+      return;
+    }
+    ws.send(text);
+  }
+
+  function openSession(ws: WebSocket, { client, accountability, authenticated }: Admitted) {
     const socket: Socket = {
-      send(text) {
-        if (ws.readyState !== ws.OPEN) return;
-        // A client that stops reading must not make the server buffer without limit (DESIGN §5.6).
-        if (ws.bufferedAmount > config.websockets.maxBuffered) {
-          ws.close(CLOSE_TOO_SLOW, "Too slow: outgoing buffer limit exceeded");
-          setTimeout(() => ws.terminate(), 1000).unref();
-          return;
-        }
-        ws.send(text);
-      },
-      close(code, reason) {
-        ws.close(code, reason);
-      },
+      send: (text) => boundedSend(ws, text),
+      close: (code, reason) => ws.close(code, reason),
     };
     const session = new Session(socket, {
       core, live: deps.live, hub: deps.hub, endpoint: rest, heartbeat: config.websockets.heartbeat.enabled, limiter, logger,
@@ -113,11 +155,19 @@ export function attachRealtime(server: Server, deps: { config: Config; core: Cor
     async close() {
       server.off("upgrade", onUpgrade);
       if (heartbeat) clearInterval(heartbeat);
-      for (const ws of wss.clients) ws.close(1001, "Server shutting down");
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      for (const ws of wss.clients) ws.terminate();
+      for (const server of [wss, graphqlWss]) {
+        for (const ws of server.clients) ws.close(1001, "Server shutting down");
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const ws of server.clients) ws.terminate();
+      }
     },
   };
+}
+
+interface Admitted {
+  client: Client;
+  accountability: Accountability;
+  authenticated: boolean;
 }
 
 function refuse(socket: Duplex, status: number, text: string) {

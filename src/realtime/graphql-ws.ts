@@ -1,0 +1,150 @@
+// GraphQL over WebSocket (graphql-transport-ws): auth modes, validation, and `<collection>_mutated` streams from the hub.
+import { GraphQLError, validate, type ExecutionResult } from "graphql";
+import { makeServer, type WebSocket as GraphQLSocket } from "graphql-ws";
+import type { WebSocketEndpoint } from "../config.js";
+import type { Accountability } from "../core/accountability.js";
+import type { Client } from "../core/auth.js";
+import type { Core } from "../core/core.js";
+import type { Live, LiveTarget } from "../core/live.js";
+import type { MutationEvent } from "../graphql/schema.js";
+import { formatError, type GraphQLService } from "../graphql/service.js";
+import type { Logger } from "../log.js";
+import type { GroupOutput, Hub, HubSubscriber } from "./hub.js";
+
+/** What one GraphQL socket knows about its caller. */
+export interface GraphQLSocketState {
+  accountability: Accountability;
+  authenticatedAtUpgrade: boolean;
+  client: Client;
+  acknowledged: boolean;
+  close(code: number, reason: string): void;
+  timers: Set<NodeJS.Timeout>;
+}
+
+/** Events a subscriber has not consumed yet; past this the socket is closed instead of growing memory. */
+const MAX_QUEUED_EVENTS = 1000;
+const FORBIDDEN = 4403;
+
+export function createGraphQLSockets(deps: { core: Core; live: Live; hub: Hub; graphql: GraphQLService; endpoint: WebSocketEndpoint; logger: Logger }) {
+  const { core, graphql, endpoint, logger } = deps;
+
+  const server = makeServer<Record<string, unknown> | undefined, GraphQLSocketState>({
+    connectionInitWaitTimeout: endpoint.authTimeoutMs + 1000,
+    onConnect: async (ctx) => {
+      const state = ctx.extra;
+      if (endpoint.auth === "handshake") {
+        const token = ctx.connectionParams?.access_token;
+        if (typeof token === "string") {
+          try {
+            const accountability = await core.auth.authenticate(token, state.client);
+            if (!accountability.user && !accountability.role) return false;
+            state.accountability = accountability;
+          } catch {
+            return false;
+          }
+        } else if (!state.authenticatedAtUpgrade) return false;
+      }
+      // In public mode connection params are ignored (§10.2); strict sockets were authenticated at upgrade.
+      state.acknowledged = true;
+      armExpiry(state);
+      return true;
+    },
+    onSubscribe: async (ctx, _id, payload) => {
+      const state = ctx.extra;
+      const schema = await graphql.schemaFor(state.accountability);
+      let document;
+      try {
+        document = graphql.parseDocument(payload.query);
+      } catch (error) {
+        return [coded(error as GraphQLError)];
+      }
+      const errors = validate(schema, document, graphql.rulesFor(state.accountability));
+      if (errors.length) return errors.map(coded);
+      return {
+        schema,
+        document,
+        variableValues: payload.variables ?? undefined,
+        operationName: payload.operationName ?? undefined,
+        contextValue: {
+          ...graphql.context(state.accountability),
+          subscribe: (target: LiveTarget, event: MutationEvent["event"] | undefined) => follow(state, target, event),
+        },
+      };
+    },
+    // Queries, mutations and each subscription event pass through here: errors get REST's codes.
+    onNext: (_ctx, _id, _payload, _args, result) => withCodes(result as ExecutionResult),
+  });
+
+  function coded(error: GraphQLError): GraphQLError {
+    const formatted = formatError(error, (cause) => logger.error({ err: cause }, "graphql resolver failed"));
+    return new GraphQLError(formatted.message, { nodes: error.nodes, path: error.path, extensions: formatted.extensions });
+  }
+
+  function withCodes(result: ExecutionResult): ExecutionResult {
+    return result.errors ? { ...result, errors: result.errors.map(coded) } : result;
+  }
+
+  /** Tokens expire on GraphQL sockets too (Directus does not check; we close with 4403). */
+  function armExpiry(state: GraphQLSocketState) {
+    const expiresAt = state.accountability.expiresAt;
+    if (!expiresAt) return;
+    const timer = setTimeout(() => state.close(FORBIDDEN, "Forbidden"), Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1));
+    state.timers.add(timer);
+  }
+
+  /** A `<collection>_mutated` stream: hub deliveries, one GraphQL event per key, bounded. */
+  async function* follow(state: GraphQLSocketState, target: LiveTarget, event: MutationEvent["event"] | undefined): AsyncGenerator<MutationEvent> {
+    const plan = await deps.live.prepare(state.accountability, target);
+    const primaryKey = plan.collection.primaryKey;
+    const queue: MutationEvent[] = [];
+    let wake: (() => void) | undefined;
+    const subscriber: HubSubscriber = {
+      owner: { revalidate: async () => {} },
+      target,
+      event,
+      accountability: () => state.accountability,
+      deliver: (output: GroupOutput) => {
+        for (const item of expand(output, primaryKey)) queue.push(item);
+        if (queue.length > MAX_QUEUED_EVENTS) {
+          queue.length = 0;
+          state.close(4008, "Too slow: subscription queue limit exceeded");
+        }
+        wake?.();
+      },
+    };
+    deps.hub.add(subscriber);
+    try {
+      for (;;) {
+        while (queue.length) yield queue.shift()!;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      deps.hub.remove(subscriber);
+    }
+  }
+
+  return {
+    /** Starts the protocol on an open socket; returns what to call when it closes. */
+    open(socket: GraphQLSocket, state: GraphQLSocketState) {
+      if (endpoint.auth === "handshake" && !state.authenticatedAtUpgrade) {
+        const timer = setTimeout(() => {
+          if (!state.acknowledged) state.close(FORBIDDEN, "Forbidden");
+        }, endpoint.authTimeoutMs);
+        state.timers.add(timer);
+      }
+      const closed = server.opened(socket, state);
+      return async (code?: number, reason?: string) => {
+        for (const timer of state.timers) clearTimeout(timer);
+        await closed(code, reason);
+      };
+    },
+  };
+}
+
+/** Directus sends one `next` per created, updated or deleted key (§10.4). */
+function expand(output: GroupOutput, primaryKey: string): MutationEvent[] {
+  const list = Array.isArray(output.data) ? output.data : [output.data];
+  if (output.action === "delete") return list.map((key) => ({ key: String(key), event: "delete", data: null }));
+  return (list as Array<Record<string, unknown>>).map((row) => ({ key: String(row[primaryKey]), event: output.action, data: row }));
+}
