@@ -3,13 +3,16 @@ import type { AddressInfo } from "node:net";
 import type { Config } from "./config.js";
 import { createCore, type Core } from "./core/core.js";
 import { createDb } from "./db/db.js";
+import type { Bus } from "./bus/bus.js";
 import { createLocalBus } from "./bus/local.js";
+import { createRedisBus } from "./bus/redis.js";
 import { createLive } from "./core/live.js";
 import { createGraphQL } from "./graphql/service.js";
 import { createHttpServer } from "./http/server.js";
 import { createLogger, type Logger } from "./log.js";
 import { Hub } from "./realtime/hub.js";
-import { attachRealtime, type RealtimeServer } from "./realtime/ws.js";
+import { shareInvalidations } from "./realtime/cluster.js";
+import { attachRealtime, CLOSE_EVENTS_LOST, type RealtimeServer } from "./realtime/ws.js";
 
 export interface App {
   config: Config;
@@ -37,12 +40,24 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
   const graphql = createGraphQL({
     schemas: core.schemas, permissions: core.permissions, accessVersion: () => core.accessVersion.current(), items: core.items, limits: config.graphql,
   });
-  const http = await createHttpServer({ config, core, graphql, logger });
-  const bus = createLocalBus((error) => logger.error({ err: error }, "bus listener failed"));
+  let realtime: RealtimeServer | undefined;
+  const redis = config.redis
+    ? createRedisBus({
+        ...config.redis,
+        compressAbove: 1000,
+        replayWindowMs: 10_000,
+        logger,
+        // Changes were dropped: clients must reconnect and resubscribe to get a fresh init.
+        onOverflow: () => realtime?.disconnectAll(CLOSE_EVENTS_LOST, "Events were lost: reconnect and resubscribe"),
+      })
+    : undefined;
+  const bus: Bus = redis ?? createLocalBus((error) => logger.error({ err: error }, "bus listener failed"));
+  const http = await createHttpServer({ config, core, graphql, logger, busStatus: redis ? () => redis.status() : undefined });
   const live = createLive({ db, schemas: core.schemas, permissions: core.permissions, items: core.items, limits: config, accessVersion: () => core.accessVersion.current() });
   const hub = new Hub(live, bus, () => core.accessVersion.current(), logger);
   await hub.start((listener) => core.events.onChange(listener));
-  const realtime = attachRealtime(http.server, { config, core, live, hub, graphql, logger });
+  const stopSharing = await shareInvalidations(bus, core, logger);
+  realtime = attachRealtime(http.server, { config, core, live, hub, graphql, logger });
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -58,9 +73,10 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     },
     close() {
       closing ??= (async () => {
-        await realtime.close();
+        await realtime!.close();
         await http.close();
         await hub.stop();
+        await stopSharing();
         await bus.close();
         await db.close();
       })();

@@ -39,6 +39,8 @@ export interface Config {
     maxBuffered: number;
     rateLimiter: { enabled: boolean; points: number; duration: number };
   };
+  /** Redis for fan-out across instances; undefined runs the in-process bus. */
+  redis?: { url: string; namespace: string; retention: number; bufferLimit: number };
   sessionCookieName: string;
   graphql: { tokenLimit: number; maxDepth: number };
   /** Trust X-Forwarded-For (behind a proxy); off by default so clients can't spoof ip_access. */
@@ -115,6 +117,7 @@ export function loadConfig(env: Env = readEnvironment(), randomSecret: () => str
         duration: read.int("RATE_LIMITER_WEBSOCKETS_DURATION", read.int("RATE_LIMITER_DURATION", 1, 1, Number.MAX_SAFE_INTEGER), 1, Number.MAX_SAFE_INTEGER),
       },
     },
+    redis: redisConfig(env, read),
     sessionCookieName: env.SESSION_COOKIE_NAME || "directus_session_token",
     graphql: {
       tokenLimit: read.int("GRAPHQL_QUERY_TOKEN_LIMIT", 5000, 1, Number.MAX_SAFE_INTEGER),
@@ -140,6 +143,27 @@ function endpoint(read: ReturnType<typeof createReader>, kind: "REST" | "GRAPHQL
     auth: read.enum(`${prefix}_AUTH`, ["public", "handshake", "strict"] as const, "handshake"),
     authTimeoutMs: read.int(`${prefix}_AUTH_TIMEOUT`, 10, 1, 3600) * 1000,
     connLimit: read.limit(`${prefix}_CONN_LIMIT`),
+  };
+}
+
+function redisConfig(env: Env, read: ReturnType<typeof createReader>): Config["redis"] {
+  let url = env.REDIS;
+  if (!url && env.REDIS_HOST) {
+    const built = new URL("redis://localhost");
+    built.hostname = env.REDIS_HOST;
+    built.port = env.REDIS_PORT || "6379";
+    if (env.REDIS_USERNAME) built.username = env.REDIS_USERNAME;
+    if (env.REDIS_PASSWORD) built.password = env.REDIS_PASSWORD;
+    if (env.REDIS_DB) built.pathname = `/${env.REDIS_DB}`;
+    url = built.toString();
+  }
+  if (!url) return undefined;
+  if (!/^rediss?:\/\//.test(url)) throw new ConfigError(`REDIS=${JSON.stringify(url)} is invalid: expected a redis:// or rediss:// URL.`);
+  return {
+    url,
+    namespace: read.text("REDIS_BUS_NAMESPACE", "tidings:bus"),
+    retention: read.int("BUS_RETENTION", 100_000, 1000, Number.MAX_SAFE_INTEGER),
+    bufferLimit: read.int("BUS_BUFFER_LIMIT", 10_000, 1, Number.MAX_SAFE_INTEGER),
   };
 }
 

@@ -43,7 +43,13 @@ export async function createCore(db: Db, options: CoreOptions) {
     return schema;
   };
   const schemaOf = () => schemas.get();
-  const items = createItems({ db, schemas, events, permissions, limits: options, onAccessChange: () => accessVersion.expire() });
+  const items = createItems({
+    db, schemas, events, permissions, limits: options,
+    onAccessChange: () => {
+      accessVersion.expire();
+      events.emitSystem({ type: "access" });
+    },
+  });
   readPath = items.readPath;
   return {
     db,

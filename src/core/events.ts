@@ -9,6 +9,8 @@ export interface ChangeEvent {
   keys: unknown[];
   /** Full after-images (create, update) or before-images (delete), canonical values. */
   rows: Record<string, unknown>[];
+  /** Position in the collection's commit order (1, 2, …): instances reorder and drop repeats by it. */
+  seq: number;
 }
 
 export type SchemaEvent = { type: "schema" } | { type: "access" };

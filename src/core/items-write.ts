@@ -42,7 +42,7 @@ export async function createOne(ctx: WriteContext, collection: Collection, paylo
   const key = await insertRow(ctx.trx, collection.table, values);
   for (const [link, value] of nested) await writeNested(ctx, link, key, value, true);
   const rows = await selectRows(ctx.trx, collection.table, { columns: allColumns(collection), where: keyFilter(collection, collection.primaryKey, [key]) });
-  noteChange(ctx, { collection: collection.collection, action: "create", keys: [key], rows });
+  noteChange(ctx, { collection: collection.collection, action: "create", keys: [key], rows, seq: 0 });
   return key;
 }
 
@@ -56,7 +56,7 @@ export async function updateMany(ctx: WriteContext, collection: Collection, keys
   await updateRows(ctx.trx, collection.table, values, keyFilter(collection, collection.primaryKey, existing));
   for (const key of existing) for (const [link, value] of nested) await writeNested(ctx, link, key, value, false);
   const rows = await selectRows(ctx.trx, collection.table, { columns: allColumns(collection), where: keyFilter(collection, collection.primaryKey, existing) });
-  noteChange(ctx, { collection: collection.collection, action: "update", keys: existing, rows });
+  noteChange(ctx, { collection: collection.collection, action: "update", keys: existing, rows, seq: 0 });
   return existing;
 }
 
@@ -114,7 +114,7 @@ async function deleteCascading(ctx: WriteContext, collection: Collection, keys: 
     }
   }
   await deleteRows(trx, collection.table, where);
-  noteChange(ctx, { collection: collection.collection, action: "delete", keys, rows });
+  noteChange(ctx, { collection: collection.collection, action: "delete", keys, rows, seq: 0 });
 }
 
 /** Casts a payload to canonical column values; alias (o2m) values are returned apart for writeNested. */

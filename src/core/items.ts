@@ -1,5 +1,6 @@
 // The single read and write path for items of every collection: permissions, variables, events.
-import type { Db } from "../db/db.js";
+import type { Db, Executor } from "../db/db.js";
+import { incrementCounter } from "../db/rows.js";
 import { translateDbError } from "../db/errors.js";
 import { collectionForbidden, forbidden } from "../errors.js";
 import type { FilterNode } from "../query/filter.js";
@@ -32,6 +33,21 @@ export interface ItemsDeps {
 
 export type Items = ReturnType<typeof createItems>;
 
+/** Gives each event its collection's next sequence numbers, last thing before commit (see incrementCounter). */
+async function numberEvents(trx: Executor, events: ChangeEvent[]) {
+  const counts = new Map<string, number>();
+  for (const event of events) counts.set(event.collection, (counts.get(event.collection) ?? 0) + 1);
+  const next = new Map<string, number>();
+  for (const [collection, count] of [...counts].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    next.set(collection, (await incrementCounter(trx, "tidings_sequences", collection, count)) - count + 1);
+  }
+  for (const event of events) {
+    const seq = next.get(event.collection)!;
+    event.seq = seq;
+    next.set(event.collection, seq + 1);
+  }
+}
+
 export function createItems(deps: ItemsDeps) {
   const { db, schemas, events, permissions, limits } = deps;
   const now = deps.now ?? (() => new Date());
@@ -61,6 +77,7 @@ export function createItems(deps: ItemsDeps) {
         const ctx: WriteContext = { trx, schema, accountability, view, pending, now: now(), accessChanged: false };
         const value = await work(ctx, collection);
         if (ctx.accessChanged) await bumpVersion(trx, "access_version");
+        await numberEvents(trx, pending);
         accessChanged = ctx.accessChanged;
         return value;
       });

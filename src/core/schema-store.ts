@@ -93,6 +93,8 @@ export interface SchemaStore {
   get(): Promise<Schema>;
   /** Reload now (after a local schema change). */
   reload(): Promise<Schema>;
+  /** Check the shared version on the next `get()` (another instance said the schema changed). */
+  expire(): void;
 }
 
 export function createSchemaStore(db: Db, options: { checkIntervalMs: number }): SchemaStore {
@@ -114,6 +116,7 @@ export function createSchemaStore(db: Db, options: { checkIntervalMs: number }):
       version.expire();
       return reload();
     },
+    expire: () => version.expire(),
     async get() {
       if (!schema) return reload();
       const latest = await version.current();

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Core } from "../core/core.js";
 
-export function registerServerRoutes(app: FastifyInstance, core: Core) {
+export function registerServerRoutes(app: FastifyInstance, core: Core, busStatus?: () => "ok" | "down") {
   app.get("/server/ping", async (_request, reply) => reply.type("text/plain; charset=utf-8").send("pong"));
 
   app.get("/server/health", async (request, reply) => {
@@ -15,7 +15,9 @@ export function registerServerRoutes(app: FastifyInstance, core: Core) {
       database = "error";
       output = (error as Error).message;
     }
-    const status = database === "ok" ? "ok" : "error";
+    const redis = busStatus?.();
+    // Without the database nothing works (error); without Redis this instance serves but misses other instances' changes (warn).
+    const status = database !== "ok" ? "error" : redis === "down" ? "warn" : "ok";
     const body: Record<string, unknown> = { status };
     if (request.accountability.admin) {
       body.checks = {
@@ -26,6 +28,7 @@ export function registerServerRoutes(app: FastifyInstance, core: Core) {
           observedValue: Math.round((performance.now() - started) * 100) / 100,
           ...(output ? { output } : {}),
         }],
+        ...(redis ? { "redis:responseTime": [{ status: redis === "ok" ? "ok" : "warn", componentType: "cache", output: redis === "ok" ? undefined : "Redis is unreachable" }] } : {}),
       };
     }
     return reply.status(status === "ok" ? 200 : 503).type("application/health+json; charset=utf-8").send(body);

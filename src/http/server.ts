@@ -23,6 +23,8 @@ export interface HttpOptions {
   core: Core;
   graphql: GraphQLService;
   logger: FastifyBaseLogger;
+  /** Redis status when running on the Redis bus. */
+  busStatus?: () => "ok" | "down";
 }
 
 /** A payload key named __proto__ could reach an object's prototype further on: refuse it outright. */
@@ -45,7 +47,7 @@ function refusePrototypeQueryKeys(url: string) {
   if (PROTOTYPE_QUERY_KEY.test(decoded)) throw new AppError("INVALID_QUERY", 'Invalid query. The key "__proto__" is not allowed.');
 }
 
-export async function createHttpServer({ config, core, graphql, logger }: HttpOptions): Promise<FastifyInstance> {
+export async function createHttpServer({ config, core, graphql, logger, busStatus }: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     // Requests are not logged one by one; errors and warnings are.
     loggerInstance: logger.child({}, { level: logger.level === "info" || logger.level === "debug" || logger.level === "trace" ? "warn" : logger.level }),
@@ -72,7 +74,7 @@ export async function createHttpServer({ config, core, graphql, logger }: HttpOp
   app.addHook("onRequest", async (request) => refusePrototypeQueryKeys(request.url));
   registerRateLimits(app, config.rateLimiter);
   registerContext(app, core);
-  registerServerRoutes(app, core);
+  registerServerRoutes(app, core, busStatus);
   registerAuthRoutes(app, core);
   registerItemRoutes(app, core);
   registerAccessRoutes(app, core);

@@ -3,6 +3,7 @@ import type { Bus } from "../bus/bus.js";
 import type { Accountability } from "../core/accountability.js";
 import type { ChangeAction, ChangeEvent } from "../core/events.js";
 import type { Live, LiveData, LivePlan, LiveTarget } from "../core/live.js";
+import { createSequencer } from "../lib/sequencer.js";
 import type { Logger } from "../log.js";
 
 export const CHANGES_CHANNEL = "tidings:changes";
@@ -41,6 +42,12 @@ export class Hub {
   private readonly plans = new Map<string, Promise<LivePlan>>();
   private queue: Promise<void> = Promise.resolve();
   private accessStamp = -1;
+  private readonly sequencer = createSequencer<ChangeEvent>({
+    maxWaitMs: 1000,
+    maxHeld: 10_000,
+    deliver: (event) => this.enqueue(event),
+    onGap: (collection, from, to) => this.logger.warn({ collection, from, to }, "realtime events never arrived; skipping them"),
+  });
   private unsubscribe?: () => Promise<void>;
   /** Events dispatched and renders done: the fan-out tests and the benchmark read these. */
   readonly stats = { events: 0, renders: 0, deliveries: 0 };
@@ -54,7 +61,10 @@ export class Hub {
 
   async start(onChange: (listener: (event: ChangeEvent) => void) => () => void): Promise<void> {
     this.accessStamp = await this.accessVersion();
-    this.unsubscribe = await this.bus.subscribe(CHANGES_CHANNEL, (message) => this.enqueue(message as ChangeEvent));
+    this.unsubscribe = await this.bus.subscribe(CHANGES_CHANNEL, (message) => {
+      const event = message as ChangeEvent;
+      this.sequencer.push(event.collection, event.seq, event);
+    });
     onChange((event) => {
       this.bus.publish(CHANGES_CHANNEL, event).catch((error) => this.logger.error({ err: error }, "publishing a change failed"));
     });
@@ -62,6 +72,7 @@ export class Hub {
 
   async stop(): Promise<void> {
     await this.unsubscribe?.();
+    this.sequencer.close();
     await this.queue;
   }
 
@@ -102,7 +113,7 @@ export class Hub {
     return this.index.has(collection);
   }
 
-  /** Events are handled one at a time, so every subscriber sees them in commit order. */
+  /** Events are handled one at a time, in each collection's commit order (the sequencer restores it). */
   private enqueue(event: ChangeEvent) {
     this.queue = this.queue.then(() => this.dispatch(event)).catch((error) => this.logger.error({ err: error }, "realtime dispatch failed"));
   }

@@ -19,12 +19,18 @@ import { Session, type Socket } from "./session.js";
 export interface RealtimeServer {
   /** Open Directus-protocol connections. */
   sessions(): ReadonlySet<Session>;
+  /** Open sockets on both endpoints. */
+  connectionCount(): number;
+  /** Closes every client socket with `code` (they reconnect and resubscribe). */
+  disconnectAll(code: number, reason: string): void;
   /** Closes every socket with 1001 (going away) and stops accepting upgrades. */
   close(): Promise<void>;
 }
 
 /** Close code for a client whose unread data exceeded WEBSOCKETS_MAX_BUFFERED (docs/realtime-protocol.md). */
 export const CLOSE_TOO_SLOW = 4008;
+/** Close code when the bus lost events (Redis unreachable past the buffer): resubscribe for fresh data. */
+export const CLOSE_EVENTS_LOST = 4010;
 
 export function attachRealtime(
   server: Server,
@@ -152,6 +158,10 @@ export function attachRealtime(
   server.on("upgrade", onUpgrade);
   return {
     sessions: () => sessions,
+    connectionCount: () => wss.clients.size + graphqlWss.clients.size,
+    disconnectAll(code, reason) {
+      for (const server of [wss, graphqlWss]) for (const ws of server.clients) ws.close(code, reason);
+    },
     async close() {
       server.off("upgrade", onUpgrade);
       if (heartbeat) clearInterval(heartbeat);

@@ -138,6 +138,28 @@ describe("token expiry mid-connection", () => {
     expect(client.isOpen()).toBe(true);
   });
 
+  it("between TOKEN_EXPIRED and re-auth the socket is public: events it cannot read are not delivered", async () => {
+    const { access_token } = await loginTokens(handshake);
+    const client = await track(connect(handshake.url, { accessToken: access_token }));
+    await subscribe(client, { collection: "messages", query: { fields: ["text"] }, uid: "live" });
+    await client.next(TOKEN_EXPIRED, 5000);
+    await insert(await rest(handshake), "messages", { text: "while expired" });
+    const fresh = await loginTokens(handshake);
+    client.send({ type: "auth", access_token: fresh.access_token, uid: "again" });
+    await client.next({ type: "auth", uid: "again" });
+    await insert(await rest(handshake), "messages", { text: "sentinel" });
+    await expectNothingBefore(client, (frame) => frame.data?.[0]?.text === "while expired", (frame) => frame.data?.[0]?.text === "sentinel");
+  });
+
+  it("frames pipelined right after the handshake auth are handled after it, in order", async () => {
+    const client = await track(connect(handshake.url));
+    client.send({ type: "auth", access_token: handshake.adminToken });
+    client.send({ type: "subscribe", collection: "messages", event: "create", uid: "p" });
+    client.send({ type: "ping", uid: "q" });
+    await client.next({ type: "pong", uid: "q" });
+    expect(client.frames.map((frame) => frame.type)).toEqual(["auth", "subscription", "pong"]);
+  });
+
   it("without re-auth: TOKEN_EXPIRED, then AUTH_TIMEOUT and the socket is closed (handshake mode)", async () => {
     const { access_token } = await loginTokens(handshake);
     const client = await track(connect(handshake.url, { accessToken: access_token }));

@@ -161,6 +161,15 @@ describe("rate limit (RATE_LIMITER_ENABLED, 5 points per second)", () => {
   });
 });
 
+describe("rate limit: uids", () => {
+  it("a rate-limited message that carried a uid gets its error with that uid (DESIGN §2.3)", async () => {
+    const ws = await client(rated);
+    for (let i = 0; i < 7; i++) ws.send({ type: "ping", uid: `r${i}` });
+    const exceeded = await ws.next({ type: "server" });
+    expect(exceeded).toMatchObject({ type: "server", status: "error", error: { code: "REQUESTS_EXCEEDED" }, uid: "r5" });
+  });
+});
+
 describe("slow consumer (WEBSOCKETS_MAX_BUFFERED=64kb)", () => {
   it("a client that stops reading is closed (4008) while a healthy subscriber receives every event", async () => {
     const rows = await insert(admin, "big", Array.from({ length: 20 }, () => ({ body: "seed" })));
@@ -184,7 +193,6 @@ describe("slow consumer (WEBSOCKETS_MAX_BUFFERED=64kb)", () => {
     expect(updates.map((frame) => frame.data[0].body.split(":")[0])).toEqual(Array.from({ length: writes }, (_, i) => String(i + 1)));
     (slow.ws as any)._socket.resume();
     const { code } = await slow.closed;
-    console.log("slow close code", code, "writes", writes);
     expect([4008, 1006]).toContain(code);
     // The healthy subscriber keeps going after the slow one is gone.
     ok(await admin.patch("/items/big", { keys: [keys[0]], data: { body: "after" } }));

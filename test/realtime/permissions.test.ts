@@ -5,7 +5,8 @@ import { createHttp, type Http } from "../helpers/http.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { closeAll, connect, type WsClient } from "../helpers/ws-client.js";
 import { limitedUser, type LimitedUser, type PermissionSpec } from "../api/access-fixtures.js";
-import { createCollection, autoPk, createMessages, event, expectNothingBefore, insert, ok, subscribe } from "./fixtures.js";
+import { createRelation } from "../api/fixtures.js";
+import { createCollection, createField, autoPk, createMessages, event, expectNothingBefore, insert, ok, subscribe } from "./fixtures.js";
 
 const dbs = await databases();
 const own = { user_created: { _eq: "$CURRENT_USER" } };
@@ -123,6 +124,53 @@ describe.each(dbs)("realtime permissions (%s)", (db) => {
     expect([...bulk.data].sort()).toEqual([String(a1.id), String(a3.id)].sort());
     await ws.next((frame) => frame.uid === "deletes" && frame.data.length > 1);
     expect(ws.all(event("deletes", "delete")).map((frame) => [...frame.data].sort())).toEqual([[String(a2.id)], [String(a1.id), String(a3.id)].sort()]);
+  });
+
+  it("an item subscription stops (no update, no delete) once the row is no longer readable", async () => {
+    const row = await insert(alice.http, "messages", { text: "mine for now" });
+    const ws = await client(alice.token);
+    await subscribe(ws, { collection: "messages", item: row.id, uid: "item" });
+    await subscribe(ws, { collection: "messages", query: { fields: ["text"] }, uid: "sentinel" });
+    ok(await admin.patch(`/items/messages/${row.id}`, { user_created: bob.user.id }));
+    await admin.delete(`/items/messages/${row.id}`);
+    await insert(alice.http, "messages", { text: "sentinel" });
+    await expectNothingBefore(ws, (frame) => frame.uid === "item" && frame.event !== "init", event("sentinel", "create"));
+    expect(ws.all((frame) => frame.uid === "sentinel" && frame.event !== "init")).toHaveLength(1);
+  });
+
+  it("$CURRENT_USER in the subscription's own filter is bound to the subscriber", async () => {
+    const ws = await client(bob.token);
+    const adminWs = await client(server.adminToken);
+    const query = { fields: ["text"], filter: { user_created: { _eq: "$CURRENT_USER" } } };
+    await subscribe(ws, { collection: "messages", query, uid: "me" });
+    await subscribe(adminWs, { collection: "messages", query, uid: "me" });
+    await insert(alice.http, "messages", { text: "alice's" });
+    await insert(bob.http, "messages", { text: "bob's" });
+    await insert(admin, "messages", { text: "admin's" });
+    await adminWs.next((frame) => frame.uid === "me" && frame.data?.[0]?.text === "admin's");
+    expect(ws.all(event("me", "create")).map((frame) => frame.data)).toEqual([[{ text: "bob's" }]]);
+    expect(adminWs.all(event("me", "create")).map((frame) => frame.data)).toEqual([[{ text: "admin's" }]]);
+  });
+
+  it("a relational permission filter decides creates and deletes alike", async () => {
+    await createCollection(admin, "writers", [autoPk, { field: "name", type: "string", schema: {} }]);
+    await createCollection(admin, "articles", [autoPk, { field: "title", type: "string", schema: {} }]);
+    await createField(admin, "articles", { field: "writer", type: "integer", meta: { special: ["m2o"] }, schema: {} });
+    await createRelation(admin, { collection: "articles", field: "writer", related_collection: "writers", schema: { on_delete: "SET NULL" } });
+    const [ada, ben] = await insert(admin, "writers", [{ name: "Ada" }, { name: "Ben" }]);
+    const reader = await limitedUser(server.url, admin, [
+      { collection: "articles", action: "read", permissions: { writer: { name: { _eq: "Ada" } } } },
+      { collection: "writers", action: "read" },
+    ]);
+    const ws = await client(reader.token);
+    await subscribe(ws, { collection: "articles", query: { fields: ["id", "title"] }, uid: "a" });
+    const hidden = await insert(admin, "articles", { title: "by Ben", writer: ben.id });
+    const shown = await insert(admin, "articles", { title: "by Ada", writer: ada.id });
+    expect((await ws.next(event("a", "create"))).data).toEqual([{ id: shown.id, title: "by Ada" }]);
+    await admin.delete(`/items/articles/${hidden.id}`);
+    await admin.delete(`/items/articles/${shown.id}`);
+    expect((await ws.next(event("a", "delete"))).data).toEqual([String(shown.id)]);
+    expect(ws.all((frame) => frame.uid === "a" && frame.event !== "init")).toHaveLength(2);
   });
 
   it("revoking the read permission mid-subscription stops delivery", async () => {

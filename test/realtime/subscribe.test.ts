@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHttp, type Http } from "../helpers/http.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { closeAll, connect, type WsClient } from "../helpers/ws-client.js";
-import { createMessages, event, expectNothingBefore, insert, subscribe } from "./fixtures.js";
+import { createMessages, event, expectNothingBefore, insert, ok, subscribe } from "./fixtures.js";
 
 let server: TestServer;
 let admin: Http;
@@ -81,6 +81,26 @@ describe("init frames", () => {
     expect(Object.keys(init)).toEqual(["type", "event", "data", "meta", "uid"]);
     expect(init.data).toHaveLength(1);
     expect(init.meta.total_count).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("meta and system collections", () => {
+  it("meta requested by a subscription is sent with each event too", async () => {
+    const ws = await client();
+    const init = await subscribe(ws, { collection: "messages", query: { fields: ["id"], meta: "total_count" }, uid: "meta" });
+    const row = await insert(admin, "messages", { text: "counted" });
+    const created = await ws.next(event("meta", "create"));
+    expect(Object.keys(created)).toEqual(["type", "event", "data", "meta", "uid"]);
+    expect(created).toEqual({ type: "subscription", event: "create", data: [{ id: row.id }], meta: { total_count: init.meta.total_count + 1 }, uid: "meta" });
+  });
+
+  it("an admin may subscribe to directus_users and sees user changes", async () => {
+    const ws = await client();
+    const init = await subscribe(ws, { collection: "directus_users", query: { fields: ["id", "email"] }, uid: "users" });
+    expect(init).toMatchObject({ type: "subscription", event: "init", uid: "users" });
+    expect(init.data.map((user: any) => user.email)).toContain(server.adminEmail);
+    const user = ok<any>(await admin.post("/users", { email: "watched@example.com", password: "secret-password" }));
+    expect((await ws.next(event("users", "create"))).data).toEqual([{ id: user.id, email: "watched@example.com" }]);
   });
 });
 
