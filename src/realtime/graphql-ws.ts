@@ -92,6 +92,18 @@ export function createGraphQLSockets(deps: { core: Core; live: Live; hub: Hub; g
     state.timers.add(timer);
   }
 
+  /** After a user/role/policy change: pick up the user's new access, or close 4403 if they lost it. */
+  async function revalidate(state: GraphQLSocketState) {
+    const user = state.accountability.user;
+    if (!user) return;
+    try {
+      const fresh = await core.access.user(user, state.client);
+      state.accountability = { ...fresh, expiresAt: state.accountability.expiresAt };
+    } catch {
+      state.close(FORBIDDEN, "Forbidden");
+    }
+  }
+
   /** A `<collection>_mutated` stream: hub deliveries, one GraphQL event per key, bounded. */
   async function* follow(state: GraphQLSocketState, target: LiveTarget, event: MutationEvent["event"] | undefined): AsyncGenerator<MutationEvent> {
     const plan = await deps.live.prepare(state.accountability, target);
@@ -99,7 +111,7 @@ export function createGraphQLSockets(deps: { core: Core; live: Live; hub: Hub; g
     const queue: MutationEvent[] = [];
     let wake: (() => void) | undefined;
     const subscriber: HubSubscriber = {
-      owner: { revalidate: async () => {} },
+      owner: { revalidate: () => revalidate(state) },
       target,
       event,
       accountability: () => state.accountability,

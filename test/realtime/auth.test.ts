@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHttp, type Http } from "../helpers/http.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { closeAll, connect, upgradeStatus, type WsClient } from "../helpers/ws-client.js";
-import { waitFor } from "../api/fixtures.js";
+import { autoPk, createCollection, waitFor } from "../api/fixtures.js";
+import { addPermission, publicPolicyId } from "../api/access-fixtures.js";
 import { createMessages, event, expectNothingBefore, insert, ok, subscribe } from "./fixtures.js";
 
 const HANDSHAKE_FAILED = { type: "auth", status: "error", error: { code: "AUTH_FAILED", message: "Authentication handshake failed." } };
@@ -203,6 +204,16 @@ describe("public mode", () => {
     const denied = await subscribe(client, { collection: "messages", uid: "after" });
     expect(denied).toMatchObject({ type: "subscribe", status: "error", error: { code: "FORBIDDEN" }, uid: "after" });
     expect(client.isOpen()).toBe(true);
+  });
+
+  it("with a public read permission, an anonymous socket receives events", async () => {
+    const adminHttp = await rest(open);
+    await createCollection(adminHttp, "news", [autoPk, { field: "title", type: "string", schema: {} }]);
+    await addPermission(adminHttp, await publicPolicyId(adminHttp), { collection: "news", action: "read", fields: ["title"] });
+    const client = await track(connect(open.url));
+    expect(await subscribe(client, { collection: "news", uid: "n" })).toEqual({ type: "subscription", event: "init", data: [], uid: "n" });
+    await insert(adminHttp, "news", { title: "hello" });
+    expect(await client.next(event("n", "create"))).toEqual({ type: "subscription", event: "create", data: [{ title: "hello" }], uid: "n" });
   });
 
   it("a malformed auth frame is ignored silently", async () => {

@@ -66,6 +66,31 @@ describe.each(dbs)("realtime events (%s)", (db) => {
     expect(exact(await ws.next(event("str", "delete")))).toBe(exact({ type: "subscription", event: "delete", data: String(row.id), uid: "str" }));
   });
 
+  it("string primary keys: an item subscription to 1 matches key \"1\"", async () => {
+    await createCollection(admin, "coded", [{ field: "id", type: "string", schema: { is_primary_key: true, length: 255 } }, { field: "v", type: "integer", schema: {} }]);
+    await insert(admin, "coded", { id: "1", v: 1 });
+    const ws = await client();
+    expect((await subscribe(ws, { collection: "coded", item: 1, uid: "c" })).data).toEqual({ id: "1", v: 1 });
+    ok(await admin.patch("/items/coded/1", { v: 2 }));
+    expect(await ws.next(event("c", "update"))).toEqual({ type: "subscription", event: "update", data: { id: "1", v: 2 }, uid: "c" });
+    await admin.delete("/items/coded/1");
+    expect(await ws.next(event("c", "delete"))).toEqual({ type: "subscription", event: "delete", data: "1", uid: "c" });
+  });
+
+  it("writes racing a subscribe: the init comes first and no event is sent twice", async () => {
+    const ws = await client();
+    ws.send({ type: "subscribe", collection: "messages", query: { fields: ["id"], filter: { channel: { _eq: "race" } } }, uid: "race" });
+    const rows = (await Promise.all([1, 2, 3, 4, 5].map(() => insert(admin, "messages", { text: "r", channel: "race" })))).map((row) => row.id);
+    await insert(admin, "messages", { text: "after", channel: "race" });
+    await ws.next((frame) => frame.uid === "race" && frame.event === "create" && frame.data[0].id > Math.max(...rows));
+    const mine = ws.all((frame) => frame.uid === "race");
+    expect(mine[0].event).toBe("init");
+    const created = mine.filter((frame) => frame.event === "create").map((frame) => frame.data[0].id);
+    expect(new Set(created).size).toBe(created.length);
+    const seen = new Set([...mine[0].data.map((row: any) => row.id), ...created]);
+    for (const id of rows) expect(seen.has(id)).toBe(true);
+  });
+
   it("a bulk create sends one event per item; bulk update and delete send one event with every row or key", async () => {
     const ws = await client();
     await subscribe(ws, { collection: "messages", query: { fields: ["id", "channel"], filter: { channel: { _eq: "bulk" } } }, uid: "b" });
@@ -129,6 +154,46 @@ describe.each(dbs)("realtime events (%s)", (db) => {
     writer.send({ type: "items", collection: "messages", action: "create", data: { text: "via ws" }, uid: "w" });
     await writer.next({ type: "items", uid: "w" });
     expect((await reader.next(event("r", "create"))).data).toEqual([{ text: "via ws" }]);
+  });
+
+  it("event rows equal what a REST read returns, for every field type (create and update)", async () => {
+    await createCollection(admin, "typed", [
+      autoPk,
+      { field: "f_string", type: "string", schema: {} },
+      { field: "f_integer", type: "integer", schema: {} },
+      { field: "f_big", type: "bigInteger", schema: {} },
+      { field: "f_float", type: "float", schema: {} },
+      { field: "f_decimal", type: "decimal", schema: { numeric_precision: 10, numeric_scale: 2 } },
+      { field: "f_boolean", type: "boolean", meta: { special: ["cast-boolean"] }, schema: {} },
+      { field: "f_uuid", type: "uuid", schema: {} },
+      { field: "f_json", type: "json", meta: { special: ["cast-json"] }, schema: {} },
+      { field: "f_csv", type: "csv", meta: { special: ["cast-csv"] }, schema: {} },
+      { field: "f_datetime", type: "dateTime", schema: {} },
+      { field: "f_date", type: "date", schema: {} },
+      { field: "f_time", type: "time", schema: {} },
+      { field: "f_timestamp", type: "timestamp", schema: {} },
+      { field: "f_created", type: "timestamp", meta: { special: ["date-created"] }, schema: {} },
+    ]);
+    const ws = await client();
+    await subscribe(ws, { collection: "typed", uid: "t" });
+    const created = await insert(admin, "typed", {
+      f_string: "s", f_integer: 7, f_big: 9007199254740991, f_float: 1.5, f_decimal: "12.34", f_boolean: true,
+      f_uuid: "8f4f3b3e-8a51-4a0e-9b5e-3c1d2a4b5c6d", f_json: { a: [1, { b: null }] }, f_csv: ["x", "y"],
+      f_datetime: "2024-02-03T04:05:06", f_date: "2024-02-03", f_time: "04:05:06", f_timestamp: "2024-02-03T04:05:06.000Z",
+    });
+    const read = ok<any>(await admin.get(`/items/typed/${created.id}`));
+    expect((await ws.next(event("t", "create"))).data).toEqual([read]);
+    ok(await admin.patch(`/items/typed/${created.id}`, { f_boolean: false, f_json: [], f_decimal: 0.5, f_date: null }));
+    const reread = ok<any>(await admin.get(`/items/typed/${created.id}`));
+    expect((await ws.next(event("t", "update"))).data).toEqual([reread]);
+  });
+
+  it("a search in the subscription query filters events like a search read", async () => {
+    const ws = await client();
+    await subscribe(ws, { collection: "messages", query: { fields: ["text"], search: "needle" }, uid: "q" });
+    await insert(admin, "messages", { text: "hay" });
+    await insert(admin, "messages", { text: "a NEEDLE here" });
+    await expectNothingBefore(ws, (frame) => frame.data?.[0]?.text === "hay", event("q", "create"));
   });
 
   it("a rolled-back write sends no event (events go out after commit only)", async () => {

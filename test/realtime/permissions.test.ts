@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databases } from "../helpers/databases.js";
 import { createHttp, type Http } from "../helpers/http.js";
 import { startServer, type TestServer } from "../helpers/server.js";
-import { closeAll, connect, type WsClient } from "../helpers/ws-client.js";
+import { closeAll, connect, upgradeStatus, type WsClient } from "../helpers/ws-client.js";
 import { limitedUser, type LimitedUser, type PermissionSpec } from "../api/access-fixtures.js";
 import { createRelation } from "../api/fixtures.js";
 import { createCollection, createField, autoPk, createMessages, event, expectNothingBefore, insert, ok, subscribe } from "./fixtures.js";
@@ -203,5 +203,19 @@ describe.each(dbs)("realtime permissions (%s)", (db) => {
     await insert(admin, "messages", { text: "sentinel 2" });
     await watcher.next((frame) => frame.uid === "w" && frame.data?.[0]?.text === "sentinel 2");
     expect(ws.all(event("d", "create")).map((frame) => frame.data[0].text)).toEqual(["before suspend"]);
+    expect(await upgradeStatus(server.url, { accessToken: dave.token })).toBe(401);
+  });
+
+  it("narrowing a permission's row filter mid-subscription applies to the next event", async () => {
+    const erin = await limitedUser(server.url, admin, [{ collection: "messages", action: "read" }]);
+    const permission = ok<any[]>(await admin.get(`/permissions?filter[policy][_eq]=${erin.policy.id}`))[0];
+    const ws = await client(erin.token);
+    await subscribe(ws, { collection: "messages", query: { fields: ["text", "channel"] }, uid: "e" });
+    await insert(admin, "messages", { text: "wide", channel: "red" });
+    await ws.next(event("e", "create"));
+    ok(await admin.patch(`/permissions/${permission.id}`, { permissions: { channel: { _eq: "blue" } } }));
+    await insert(admin, "messages", { text: "narrowed out", channel: "red" });
+    await insert(admin, "messages", { text: "still in", channel: "blue" });
+    await expectNothingBefore(ws, (frame) => frame.data?.[0]?.text === "narrowed out", (frame) => frame.data?.[0]?.text === "still in");
   });
 });

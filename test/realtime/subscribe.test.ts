@@ -94,6 +94,15 @@ describe("meta and system collections", () => {
     expect(created).toEqual({ type: "subscription", event: "create", data: [{ id: row.id }], meta: { total_count: init.meta.total_count + 1 }, uid: "meta" });
   });
 
+  it("meta in delete events counts the collection after the delete", async () => {
+    const ws = await client();
+    const row = await insert(admin, "messages", { text: "to delete" });
+    const init = await subscribe(ws, { collection: "messages", query: { fields: ["id"], meta: "total_count" }, uid: "meta-d" });
+    await admin.delete(`/items/messages/${row.id}`);
+    const removed = await ws.next(event("meta-d", "delete"));
+    expect(removed).toEqual({ type: "subscription", event: "delete", data: [String(row.id)], meta: { total_count: init.meta.total_count - 1 }, uid: "meta-d" });
+  });
+
   it("an admin may subscribe to directus_users and sees user changes", async () => {
     const ws = await client();
     const init = await subscribe(ws, { collection: "directus_users", query: { fields: ["id", "email"] }, uid: "users" });
