@@ -52,9 +52,13 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       })
     : undefined;
   const bus: Bus = redis ?? createLocalBus((error) => logger.error({ err: error }, "bus listener failed"));
-  const http = await createHttpServer({ config, core, graphql, logger, busStatus: redis ? () => redis.status() : undefined });
   const live = createLive({ db, schemas: core.schemas, permissions: core.permissions, items: core.items, limits: config, accessVersion: () => core.accessVersion.current() });
   const hub = new Hub(live, bus, () => core.accessVersion.current(), logger);
+  const http = await createHttpServer({
+    config, core, graphql, logger,
+    busStatus: redis ? () => redis.status() : undefined,
+    metrics: () => ({ ...hub.stats, subscriptions: hub.count(), connections: realtime?.connectionCount() ?? 0 }),
+  });
   await hub.start((listener) => core.events.onChange(listener));
   const stopSharing = await shareInvalidations(bus, core, logger);
   realtime = attachRealtime(http.server, { config, core, live, hub, graphql, logger });

@@ -1,8 +1,16 @@
 // /server/ping, /server/health and /server/info.
 import type { FastifyInstance } from "fastify";
 import type { Core } from "../core/core.js";
+import { forbidden } from "../errors.js";
 
-export function registerServerRoutes(app: FastifyInstance, core: Core, busStatus?: () => "ok" | "down") {
+export function registerServerRoutes(app: FastifyInstance, core: Core, busStatus?: () => "ok" | "down", metrics?: () => Record<string, unknown>) {
+  /** Counters for operators, the studio's inspector and the benchmark: SQL statements, fan-out work, sockets. */
+  app.get("/server/metrics", async (request) => {
+    if (!request.accountability.admin) throw forbidden();
+    const memory = process.memoryUsage();
+    return { data: { sqlQueries: core.db.queryCount(), rss: memory.rss, heapUsed: memory.heapUsed, ...metrics?.() } };
+  });
+
   app.get("/server/ping", async (_request, reply) => reply.type("text/plain; charset=utf-8").send("pong"));
 
   app.get("/server/health", async (request, reply) => {

@@ -25,6 +25,8 @@ export interface HttpOptions {
   logger: FastifyBaseLogger;
   /** Redis status when running on the Redis bus. */
   busStatus?: () => "ok" | "down";
+  /** Live counters for GET /server/metrics (admins). */
+  metrics?: () => Record<string, unknown>;
 }
 
 /** A payload key named __proto__ could reach an object's prototype further on: refuse it outright. */
@@ -47,7 +49,7 @@ function refusePrototypeQueryKeys(url: string) {
   if (PROTOTYPE_QUERY_KEY.test(decoded)) throw new AppError("INVALID_QUERY", 'Invalid query. The key "__proto__" is not allowed.');
 }
 
-export async function createHttpServer({ config, core, graphql, logger, busStatus }: HttpOptions): Promise<FastifyInstance> {
+export async function createHttpServer({ config, core, graphql, logger, busStatus, metrics }: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     // Requests are not logged one by one; errors and warnings are.
     loggerInstance: logger.child({}, { level: logger.level === "info" || logger.level === "debug" || logger.level === "trace" ? "warn" : logger.level }),
@@ -74,7 +76,7 @@ export async function createHttpServer({ config, core, graphql, logger, busStatu
   app.addHook("onRequest", async (request) => refusePrototypeQueryKeys(request.url));
   registerRateLimits(app, config.rateLimiter);
   registerContext(app, core);
-  registerServerRoutes(app, core, busStatus);
+  registerServerRoutes(app, core, busStatus, metrics);
   registerAuthRoutes(app, core);
   registerItemRoutes(app, core);
   registerAccessRoutes(app, core);

@@ -33,12 +33,22 @@ interface CollectionIndex {
 const YIELD_EVERY = 500;
 const PLAN_CACHE_LIMIT = 20_000;
 
+const accountabilityKeys = new WeakMap<Accountability, string>();
+
+/** Subscribers with equal keys see the same data; cached per accountability object (hot path). */
 export function accountabilityKey(accountability: Accountability): string {
-  return `${accountability.user}|${accountability.role}|${accountability.policies.join(",")}|${accountability.admin ? 1 : 0}${accountability.app ? 1 : 0}`;
+  let key = accountabilityKeys.get(accountability);
+  if (key === undefined) {
+    key = `${accountability.user}|${accountability.role}|${accountability.policies.join(",")}|${accountability.admin ? 1 : 0}${accountability.app ? 1 : 0}`;
+    accountabilityKeys.set(accountability, key);
+  }
+  return key;
 }
 
 export class Hub {
   private readonly index = new Map<string, CollectionIndex>();
+  /** What a subscriber asked for, as a group-key suffix computed once at subscribe time. */
+  private readonly targetKeys = new WeakMap<HubSubscriber, string>();
   private readonly plans = new Map<string, Promise<LivePlan>>();
   private queue: Promise<void> = Promise.resolve();
   private accessStamp = -1;
@@ -77,6 +87,8 @@ export class Hub {
   }
 
   add(subscriber: HubSubscriber): void {
+    const { target } = subscriber;
+    this.targetKeys.set(subscriber, `${target.collection}\u0000${JSON.stringify(target.query)}\u0000${subscriber.itemKey ?? ""}`);
     const entry = this.entryFor(subscriber.target.collection);
     if (subscriber.itemKey === undefined) entry.all.add(subscriber);
     else {
@@ -146,7 +158,7 @@ export class Hub {
     const groups = new Map<string, { accountability: Accountability; target: LiveTarget; members: HubSubscriber[] }>();
     for (const subscriber of subscribers) {
       const accountability = subscriber.accountability();
-      const key = `${accountabilityKey(accountability)}\u0000${subscriber.target.collection}\u0000${JSON.stringify(subscriber.target.query)}\u0000${subscriber.itemKey ?? ""}`;
+      const key = `${accountabilityKey(accountability)}\u0000${this.targetKeys.get(subscriber)}`;
       const group = groups.get(key);
       if (group) group.members.push(subscriber);
       else groups.set(key, { accountability, target: subscriber.target, members: [subscriber] });

@@ -6,7 +6,7 @@ import { createHttp, type Http } from "../helpers/http.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { autoPk, createCollection, createField, ok, waitFor } from "../api/fixtures.js";
 import { limitedUser, type LimitedUser } from "../api/access-fixtures.js";
-import { gqlWs, mutated, subscribe, untilActive, wsExecute, type Sub, type WsClientHandle } from "./helpers.js";
+import { gqlWs, mutated, rawUpgrade, subscribe, untilActive, wsExecute, type Sub, type WsClientHandle } from "./helpers.js";
 
 // Vitest resolves `graphql` to its ESM build for src/ but graphql-http/graphql-ws load the CJS build: one realm for all.
 vi.mock("graphql", () => createRequire(import.meta.url)("graphql"));
@@ -49,7 +49,7 @@ describe.each(dbs)("GraphQL subscriptions (%s)", (db) => {
     await createField(admin, "messages", { field: "user_created", type: "uuid", meta: { special: ["user-created"] }, schema: {} });
     await createCollection(admin, "rooms", [autoPk, { field: "name", type: "string", schema: {} }]);
     await createCollection(admin, "fanout", [autoPk, { field: "text", type: "string", schema: {} }]);
-    for (const probe of ["probe_a", "probe_b", "probe_c"]) await createCollection(admin, probe, [autoPk]);
+    for (const probe of ["probe_a", "probe_b", "probe_c", "probe_d"]) await createCollection(admin, probe, [autoPk]);
     alice = await limitedUser(server.url, admin, [
       { collection: "messages", action: "read", fields: ["id", "text", "user_created"], permissions: { user_created: { _eq: "$CURRENT_USER" } } },
       { collection: "messages", action: "create", fields: ["text", "secret"] },
@@ -206,6 +206,34 @@ describe.each(dbs)("GraphQL subscriptions (%s)", (db) => {
     await untilActive(sub, () => admin.post("/items/probe_c", {}));
     await socket.dispose();
     await waitFor(async () => !server.app.hub.watches("probe_c"), 3000);
+  });
+
+  it("no next is sent for an operation id after the client completed it", async () => {
+    const { ws } = await rawUpgrade(server.url);
+    const frames: any[] = [];
+    ws!.on("message", (data) => frames.push(JSON.parse(data.toString())));
+    const send = (message: unknown) => ws!.send(JSON.stringify(message));
+    const frame = async (match: (f: any) => boolean) => waitFor(async () => frames.some(match), 5000).then(() => frames.find(match));
+    try {
+      send({ type: "connection_init", payload: { access_token: server.adminToken } });
+      await frame((f) => f.type === "connection_ack");
+      send({ id: "1", type: "subscribe", payload: { query: `subscription { probe_d_mutated { key } }` } });
+      send({ id: "2", type: "subscribe", payload: { query: `subscription { probe_d_mutated { key } }` } });
+      await waitFor(async () => {
+        await admin.post("/items/probe_d", {});
+        return ["1", "2"].every((id) => frames.some((f) => f.type === "next" && f.id === id));
+      }, 5000, 50);
+      send({ id: "1", type: "complete" });
+      // Messages are handled in order: once this query answers, the complete has been seen.
+      send({ id: "3", type: "subscribe", payload: { query: `{ server_ping }` } });
+      await frame((f) => f.id === "3" && f.type === "complete");
+      const mark = frames.length;
+      const row = ok<any>(await admin.post("/items/probe_d", {}));
+      await frame((f) => f.id === "2" && f.payload?.data?.probe_d_mutated?.key === String(row.id));
+      expect(frames.slice(mark).filter((f) => f.id === "1")).toEqual([]);
+    } finally {
+      ws!.close();
+    }
   });
 
   it("50 subscribers of one user and selection cost one render per event", async () => {
