@@ -61,9 +61,11 @@ async function hideConditionalFields(ex: Executor, collection: Collection, rows:
     let visible: Set<string>;
     if (isLocalFilter(condition)) visible = new Set(rows.filter((row) => matchFilter(condition, row)).map((row) => String(row[pk])));
     else {
-      const keys = rows.map((row) => row[pk]);
-      const matching = await selectRows(ex, collection.table, { columns: [pk], where: and([keyFilter(collection, pk, keys), condition]) });
-      visible = new Set(matching.map((row) => String(row[pk])));
+      visible = new Set();
+      for (const keys of chunks(rows.map((row) => row[pk]))) {
+        const matching = await selectRows(ex, collection.table, { columns: [pk], where: and([keyFilter(collection, pk, keys), condition]) });
+        for (const row of matching) visible.add(String(row[pk]));
+      }
     }
     for (const row of rows) if (!visible.has(String(row[pk]))) for (const field of fields) row[field] = null;
   }

@@ -15,6 +15,9 @@ import { checkSystemPayload } from "./system-checks.js";
 import { accessCollections } from "./system-collections.js";
 
 type Row = Record<string, unknown>;
+
+/** Keys one write may name: keeps every statement under the databases' bound-parameter limits. */
+const MAX_KEYS = 10_000;
 type O2M = Extract<Link, { kind: "o2m" }>;
 
 export interface WriteContext {
@@ -80,6 +83,7 @@ export function canonicalKey(collection: Collection, key: unknown): unknown {
 
 /** All keys must exist (and pass the action's row filter), or the whole request is refused. */
 export async function existingKeys(trx: Executor, collection: Collection, keys: unknown[], filter: FilterNode | undefined): Promise<unknown[]> {
+  if (keys.length > MAX_KEYS) throw invalidPayload(`At most ${MAX_KEYS} items can be changed in one request.`);
   const canonical = keys.map((key) => canonicalKey(collection, key));
   if (canonical.some((key) => key === undefined)) throw forbidden();
   const unique = [...new Map(canonical.map((key) => [String(key), key])).values()];
