@@ -106,9 +106,9 @@ export function createLive(deps: { db: Db; schemas: SchemaStore; permissions: Pe
       hideLocal(plan, rows);
     } else {
       const keys = event.keys.map((key) => canonicalKey(plan.collection, key));
-      const result = await runRead(db.knex, plan.read, plan.access, and([keyFilter(plan.collection, plan.collection.primaryKey, keys), plan.visible]));
-      rows = result.data;
-      meta = result.meta;
+      const changed = and([keyFilter(plan.collection, plan.collection.primaryKey, keys), plan.visible]);
+      rows = (await runRead(db.knex, { ...plan.read, meta: undefined }, plan.access, changed)).data;
+      if (rows.length && plan.read.meta?.length) meta = await metaOf(plan);
     }
     if (rows.length === 0) return undefined;
     const shaped = shapeRows(rows, plan.read.tree);
@@ -122,9 +122,12 @@ export function createLive(deps: { db: Db; schemas: SchemaStore; permissions: Pe
     const keys = event.rows.filter((_, index) => seen[index]).map((row) => String(row[pk]));
     if (keys.length === 0) return undefined;
     const data = plan.item === undefined ? keys : keys[0];
-    if (!plan.read.meta?.length) return { data };
-    const result = await runRead(db.knex, { ...plan.read, limit: 0 }, plan.access);
-    return { data, meta: result.meta };
+    return plan.read.meta?.length ? { data, meta: await metaOf(plan) } : { data };
+  }
+
+  /** `meta` describes the whole subscription query after the change, as Directus recomputes it (§6.4). */
+  async function metaOf(plan: LivePlan): Promise<ReadResult["meta"]> {
+    return (await runRead(db.knex, { ...plan.read, limit: 0 }, plan.access)).meta;
   }
 
   /** Field-level rule conditions, evaluated on the event rows. */

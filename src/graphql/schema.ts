@@ -26,7 +26,7 @@ export interface MutationEvent {
 export interface GraphQLContext {
   accountability: Accountability;
   items: Items;
-  subscribe?: (target: LiveTarget, event: MutationEvent["event"] | undefined) => AsyncIterable<MutationEvent>;
+  subscribe?: (target: LiveTarget, event: MutationEvent["event"] | undefined) => Promise<AsyncIterableIterator<MutationEvent>>;
 }
 
 const NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
@@ -236,9 +236,9 @@ export function buildSchema(schema: Schema, view: AccessView): GraphQLSchema {
         // The key comes from the primary key, so it is always read, whatever `data` selects.
         const selected = dataField?.selectionSet ? readQuery(schema, collection, info, {}, dataField.selectionSet) : { fields: [] };
         const query = { ...selected, fields: [...new Set([collection.primaryKey, ...(selected.fields ?? [])])] };
-        return wrap(`${name}_mutated`, ctx.subscribe({ collection: name, query }, args.event as MutationEvent["event"] | undefined));
+        return ctx.subscribe({ collection: name, query }, args.event as MutationEvent["event"] | undefined);
       },
-      resolve: (payload: unknown) => (payload as Record<string, unknown>)[`${name}_mutated`],
+      resolve: (event: unknown) => event,
     };
   }
 
@@ -313,9 +313,5 @@ async function orNull<T>(promise: Promise<T>): Promise<T | null> {
     if (isAppError(error) && error.code === "FORBIDDEN") return null;
     throw error;
   }
-}
-
-async function* wrap(field: string, events: AsyncIterable<MutationEvent>): AsyncGenerator<Record<string, MutationEvent>> {
-  for await (const event of events) yield { [field]: event };
 }
 

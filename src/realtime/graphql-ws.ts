@@ -104,36 +104,55 @@ export function createGraphQLSockets(deps: { core: Core; live: Live; hub: Hub; g
     }
   }
 
-  /** A `<collection>_mutated` stream: hub deliveries, one GraphQL event per key, bounded. */
-  async function* follow(state: GraphQLSocketState, target: LiveTarget, event: MutationEvent["event"] | undefined): AsyncGenerator<MutationEvent> {
+  /**
+   * A `<collection>_mutated` stream: hub deliveries, one GraphQL event per key, bounded. A plain
+   * iterator (not an async generator) so that `return()` releases the subscription at once, even
+   * while a `next()` is waiting.
+   */
+  async function follow(state: GraphQLSocketState, target: LiveTarget, event: MutationEvent["event"] | undefined): Promise<AsyncIterableIterator<MutationEvent>> {
     const plan = await deps.live.prepare(state.accountability, target);
     const primaryKey = plan.collection.primaryKey;
     const queue: MutationEvent[] = [];
-    let wake: (() => void) | undefined;
+    let waiting: ((result: IteratorResult<MutationEvent>) => void) | undefined;
+    let done = false;
+    const finish = (): IteratorResult<MutationEvent> => {
+      done = true;
+      deps.hub.remove(subscriber);
+      queue.length = 0;
+      waiting?.({ value: undefined, done: true });
+      waiting = undefined;
+      return { value: undefined, done: true };
+    };
     const subscriber: HubSubscriber = {
       owner: { revalidate: () => revalidate(state) },
       target,
       event,
       accountability: () => state.accountability,
       deliver: (output: GroupOutput) => {
+        if (done) return;
         for (const item of expand(output, primaryKey)) queue.push(item);
         if (queue.length > MAX_QUEUED_EVENTS) {
-          queue.length = 0;
+          finish();
           state.close(4008, "Too slow: subscription queue limit exceeded");
+          return;
         }
-        wake?.();
+        if (waiting && queue.length) {
+          waiting({ value: queue.shift()!, done: false });
+          waiting = undefined;
+        }
       },
     };
     deps.hub.add(subscriber);
-    try {
-      for (;;) {
-        while (queue.length) yield queue.shift()!;
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-      }
-    } finally {
-      deps.hub.remove(subscriber);
-    }
+    const iterator: AsyncIterableIterator<MutationEvent> = {
+      next: () => {
+        if (queue.length) return Promise.resolve({ value: queue.shift()!, done: false });
+        if (done) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => (waiting = resolve));
+      },
+      return: () => Promise.resolve(finish()),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   return {

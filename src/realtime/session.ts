@@ -134,7 +134,9 @@ export class Session {
     const { message } = parsed;
     if (this.deps.limiter) {
       const result = this.deps.limiter.consume(this.id);
-      if (!result.allowed) return this.send(errorFrame("server", "REQUESTS_EXCEEDED", `Too many messages, retry after ${Math.ceil(result.retryAfterMs)}ms.`));
+      if (!result.allowed) {
+        return this.send(errorFrame("server", "REQUESTS_EXCEEDED", `Too many messages, retry after ${Math.ceil(result.retryAfterMs)}ms.`, message.uid));
+      }
     }
     switch (message.type) {
       case "auth": await this.authenticate(message); return;

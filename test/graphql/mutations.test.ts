@@ -1,13 +1,10 @@
 // GraphQL mutations over HTTP and over the graphql-ws socket: every generated create/update/delete field.
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createRequire } from "node:module";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHttp, type Http } from "../helpers/http.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { autoPk, createCollection, createField, createRelation, ok } from "../api/fixtures.js";
 import { gql, gqlError, gqlOk, gqlWs, wsExecute, type WsClientHandle } from "./helpers.js";
 
-// Vitest resolves `graphql` to its ESM build for src/ but graphql-http/graphql-ws load the CJS build: one realm for all.
-vi.mock("graphql", () => createRequire(import.meta.url)("graphql"));
 
 describe("GraphQL mutations (sqlite)", () => {
   let server: TestServer;

@@ -1,6 +1,5 @@
 // Permission-shaped GraphQL schemas: forbidden collections, fields and mutations do not exist for the caller, introspection included.
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createRequire } from "node:module";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databases } from "../helpers/databases.js";
 import { createHttp, type Http } from "../helpers/http.js";
 import { startServer, type TestServer } from "../helpers/server.js";
@@ -8,8 +7,6 @@ import { autoPk, createCollection, createField, createRelation, ok } from "../ap
 import { addPermission, limitedUser, publicPolicyId, type LimitedUser } from "../api/access-fixtures.js";
 import { gql, gqlError, gqlOk } from "./helpers.js";
 
-// Vitest resolves `graphql` to its ESM build for src/ but graphql-http/graphql-ws load the CJS build: one realm for all.
-vi.mock("graphql", () => createRequire(import.meta.url)("graphql"));
 
 const dbs = await databases();
 

@@ -1,13 +1,10 @@
 // GraphQL queries over HTTP: lists with filter/sort/limit/search, by_id, m2o objects, o2m lists with their own args, aggregation.
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createRequire } from "node:module";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHttp } from "../helpers/http.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { createBlogSchema, seedBlog, type BlogNames } from "../api/fixtures.js";
 import { gql, gqlError, gqlOk } from "./helpers.js";
 
-// Vitest resolves `graphql` to its ESM build for src/ but graphql-http/graphql-ws load the CJS build: one realm for all.
-vi.mock("graphql", () => createRequire(import.meta.url)("graphql"));
 
 describe("GraphQL queries over HTTP (sqlite)", () => {
   let server: TestServer;

@@ -1,6 +1,5 @@
 // GraphQL subscriptions over graphql-ws: <collection>_mutated for create/update/delete, event filters, permissions, fan-out.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createRequire } from "node:module";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { databases } from "../helpers/databases.js";
 import { createHttp, type Http } from "../helpers/http.js";
 import { startServer, type TestServer } from "../helpers/server.js";
@@ -8,8 +7,6 @@ import { autoPk, createCollection, createField, ok, waitFor } from "../api/fixtu
 import { limitedUser, type LimitedUser } from "../api/access-fixtures.js";
 import { gqlWs, mutated, rawUpgrade, subscribe, untilActive, wsExecute, type Sub, type WsClientHandle } from "./helpers.js";
 
-// Vitest resolves `graphql` to its ESM build for src/ but graphql-http/graphql-ws load the CJS build: one realm for all.
-vi.mock("graphql", () => createRequire(import.meta.url)("graphql"));
 
 const dbs = await databases();
 const ALL = `subscription { messages_mutated { key event data { id text } } }`;

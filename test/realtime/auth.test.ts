@@ -124,7 +124,7 @@ describe("handshake mode", () => {
   });
 });
 
-describe("token expiry mid-connection", () => {
+describe.concurrent("token expiry mid-connection", () => {
   it("TOKEN_EXPIRED, then re-auth with a fresh token keeps the subscriptions delivering", async () => {
     const { access_token } = await loginTokens(handshake);
     const client = await track(connect(handshake.url, { accessToken: access_token }));
