@@ -1,6 +1,7 @@
 // The HTTP server: Fastify with Directus-style errors, JSON parsing, and every route file mounted.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import cors from "@fastify/cors";
+import helmet from "@fastify/helmet";
 import qs from "qs";
 import type { Config } from "../config.js";
 import type { Core } from "../core/core.js";
@@ -68,6 +69,8 @@ export async function createHttpServer({ config, core, graphql, logger, busStatu
       done(isAppError(error) ? error : new AppError("INVALID_PAYLOAD", "Invalid payload. The body is not valid JSON."), undefined);
     }
   });
+  // Security headers on every response; the API serves JSON, so a strict content policy costs nothing.
+  await app.register(helmet, { global: true, crossOriginResourcePolicy: { policy: config.cors.enabled ? "cross-origin" : "same-origin" } });
   if (config.cors.enabled) await app.register(cors, { origin: config.cors.origin, credentials: true });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>

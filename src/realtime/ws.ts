@@ -55,6 +55,7 @@ export function attachRealtime(
     const endpoint = isRest ? rest : gql;
     const open = isRest ? sessions.size : graphqlWss.clients.size;
     if (open >= endpoint.connLimit) return refuse(socket, 403, "Forbidden");
+    if (!originAllowed(request, config)) return refuse(socket, 403, "Forbidden");
     void admit(request, socket, url, endpoint)
       .then((admitted) => {
         if (!admitted) return;
@@ -178,6 +179,26 @@ interface Admitted {
   client: Client;
   accountability: Accountability;
   authenticated: boolean;
+}
+
+/**
+ * Browsers send Origin on upgrades; a page from another site may not open a socket with the user's
+ * cookie. Allowed: no Origin (non-browser clients), the request's own host, PUBLIC_URL's origin, and
+ * CORS_ORIGIN while CORS_ENABLED (a "*" never counts), as Directus checks (§1).
+ */
+export function originAllowed(request: IncomingMessage, config: Config): boolean {
+  const origin = request.headers.origin;
+  if (!origin) return true;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (parsed.host === request.headers.host) return true;
+  if (/^https?:\/\//.test(config.publicUrl) && new URL(config.publicUrl).origin === parsed.origin) return true;
+  const allowed = config.cors.enabled ? config.cors.origin : false;
+  return Array.isArray(allowed) && allowed.includes(parsed.origin);
 }
 
 function refuse(socket: Duplex, status: number, text: string) {
