@@ -7,6 +7,7 @@ import type { Bus } from "./bus/bus.js";
 import { createLocalBus } from "./bus/local.js";
 import { createRedisBus } from "./bus/redis.js";
 import { createLive } from "./core/live.js";
+import { pruneEvents, readEvents } from "./core/outbox.js";
 import { createGraphQL } from "./graphql/service.js";
 import { createHttpServer } from "./http/server.js";
 import { createLogger, type Logger } from "./log.js";
@@ -53,7 +54,12 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     : undefined;
   const bus: Bus = redis ?? createLocalBus((error) => logger.error({ err: error }, "bus listener failed"));
   const live = createLive({ db, schemas: core.schemas, permissions: core.permissions, items: core.items, limits: config, accessVersion: () => core.accessVersion.current() });
-  const hub = new Hub(live, bus, () => core.accessVersion.current(), logger);
+  const hub = new Hub(live, bus, () => core.accessVersion.current(), (collection, from, to) => readEvents(db.knex, collection, from, to), logger);
+  // Outbox rows only need to outlive a bus hiccup; ten minutes is generous.
+  const pruning = setInterval(() => {
+    pruneEvents(db.knex, new Date(Date.now() - 10 * 60_000)).catch((error) => logger.warn({ err: error }, "pruning the event outbox failed"));
+  }, 60_000);
+  pruning.unref();
   const http = await createHttpServer({
     config, core, graphql, logger,
     busStatus: redis ? () => redis.status() : undefined,
@@ -77,6 +83,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     },
     close() {
       closing ??= (async () => {
+        clearInterval(pruning);
         await realtime!.close();
         await http.close();
         await hub.stop();

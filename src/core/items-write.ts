@@ -44,6 +44,7 @@ export async function createOne(ctx: WriteContext, collection: Collection, paylo
   await checkForeignKeys(ctx, collection, values);
   const key = await insertRow(ctx.trx, collection.table, values);
   for (const [link, value] of nested) await writeNested(ctx, link, key, value, true);
+  await validateStored(ctx, collection, [key], access);
   const rows = await selectRows(ctx.trx, collection.table, { columns: allColumns(collection), where: keyFilter(collection, collection.primaryKey, [key]) });
   noteChange(ctx, { collection: collection.collection, action: "create", keys: [key], rows, seq: 0 });
   return key;
@@ -58,6 +59,7 @@ export async function updateMany(ctx: WriteContext, collection: Collection, keys
   if (existing.length === 0) return existing;
   await updateRows(ctx.trx, collection.table, values, keyFilter(collection, collection.primaryKey, existing));
   for (const key of existing) for (const [link, value] of nested) await writeNested(ctx, link, key, value, false);
+  await validateStored(ctx, collection, existing, access);
   const rows = await selectRows(ctx.trx, collection.table, { columns: allColumns(collection), where: keyFilter(collection, collection.primaryKey, existing) });
   noteChange(ctx, { collection: collection.collection, action: "update", keys: existing, rows, seq: 0 });
   return existing;
@@ -111,7 +113,12 @@ async function deleteCascading(ctx: WriteContext, collection: Collection, keys: 
       const own = new Set(keys.map(String));
       await deleteCascading(ctx, many, refs.map((ref) => ref[many.primaryKey]).filter((key) => many !== collection || !own.has(String(key))));
     } else if (onDelete === "SET NULL" || onDelete === "SET DEFAULT") {
+      // Unlinked rows changed too: subscribers of that collection get an update event for them.
+      const refs = (await selectRows(trx, many.table, { columns: [many.primaryKey], where: refWhere })).map((ref) => ref[many.primaryKey]);
+      if (refs.length === 0) continue;
       await updateRows(trx, many.table, { [relation.field]: null }, refWhere);
+      const changed = await selectRows(trx, many.table, { columns: allColumns(many), where: keyFilter(many, many.primaryKey, refs) });
+      noteChange(ctx, { collection: many.collection, action: "update", keys: refs, rows: changed, seq: 0 });
     } else {
       const refs = await selectRows(trx, many.table, { columns: [many.primaryKey], where: refWhere, limit: 1 });
       if (refs.length) throw new AppError("INVALID_FOREIGN_KEY", `Items of "${many.collection}" still reference these items.`);
@@ -163,6 +170,14 @@ function validate(collection: Collection, values: Row, access: ActionAccess) {
   if (failing.length) {
     throw new AppError("FAILED_VALIDATION", `Validation failed for field "${failing[0]}" in collection "${collection.collection}".`);
   }
+}
+
+/** Validation rules that reach into relations are checked on the written rows, inside the transaction. */
+async function validateStored(ctx: WriteContext, collection: Collection, keys: unknown[], access: ActionAccess) {
+  const rule = access.validation;
+  if (!rule || isLocalFilter(rule) || keys.length === 0) return;
+  const passing = await selectRows(ctx.trx, collection.table, { columns: [collection.primaryKey], where: and([keyFilter(collection, collection.primaryKey, keys), rule]) });
+  if (passing.length !== keys.length) throw new AppError("FAILED_VALIDATION", `Validation failed in collection "${collection.collection}".`);
 }
 
 function failingFields(node: FilterNode, values: Row): string[] {

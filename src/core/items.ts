@@ -10,6 +10,7 @@ import type { ChangeEvent, Events } from "./events.js";
 import { keyFilter, runRead, shapeRows, type ReadResult } from "./items-read.js";
 import { canonicalKey, createOne, deleteMany, updateMany, type WriteContext } from "./items-write.js";
 import { runAggregate } from "./aggregate.js";
+import { recordEvents } from "./outbox.js";
 import type { Action, Permissions } from "./permissions.js";
 import { planRead, type Limits } from "./query.js";
 import type { Collection, Schema } from "./schema.js";
@@ -78,6 +79,7 @@ export function createItems(deps: ItemsDeps) {
         const value = await work(ctx, collection);
         if (ctx.accessChanged) await bumpVersion(trx, "access_version");
         await numberEvents(trx, pending);
+        await recordEvents(trx, pending, now());
         accessChanged = ctx.accessChanged;
         return value;
       });

@@ -67,6 +67,8 @@ export function createLive(deps: { db: Db; schemas: SchemaStore; permissions: Pe
     const schema = await schemas.get();
     const { collection, access } = await items.access(accountability, target.collection, "read");
     const read = planRead(schema, collection, target.query, access, limits);
+    // Events carry every changed row; only a limit the subscriber set itself trims them.
+    if (target.query.limit === undefined) read.limit = Infinity;
     const item = target.item === undefined ? undefined : canonicalKey(collection, target.item);
     const visible = and([
       access.rowFilter(collection.collection),

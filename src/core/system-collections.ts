@@ -131,6 +131,13 @@ export const systemCollections = [
     ["key", "string", { primary: true, length: 64 }],
     ["value", "integer", { nullable: false, default: 0 }],
   ]),
+  c("tidings_outbox", [
+    ["id", "integer", { primary: true, auto: true }],
+    ["collection", "string", { nullable: false, length: 64 }],
+    ["seq", "bigInteger", { nullable: false }],
+    ["event", "text", { nullable: false }],
+    ["created_at", "timestamp", { nullable: false }],
+  ]),
   c("tidings_sequences", [
     ["key", "string", { primary: true, length: 64 }],
     ["value", "bigInteger", { nullable: false, default: 0 }],
@@ -168,7 +175,7 @@ export const systemRelations: Relation[] = [
 export const accessCollections = new Set(["directus_users", "directus_roles", "directus_policies", "directus_access", "directus_permissions"]);
 
 /** Collections that exist only for the server itself: never listed, never reachable through the API. */
-export const internalCollections = new Set(["directus_sessions", "tidings_state", "tidings_sequences"]);
+export const internalCollections = new Set(["directus_sessions", "tidings_state", "tidings_sequences", "tidings_outbox"]);
 
 export const isSystemCollection = (name: string) => name.startsWith("directus_") || name.startsWith("tidings_");
 

@@ -81,6 +81,11 @@ export async function insertRow(ex: Executor, table: TableSpec, values: Record<s
   return fromDbRow(row, table.types)[table.primaryKey];
 }
 
+/** Inserts many rows in one statement per chunk (no keys returned). */
+export async function insertRows(ex: Executor, table: TableSpec, rows: Record<string, unknown>[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200) await ex(table.table).insert(rows.slice(i, i + 200).map((row) => toDbRow(ex, table, row)));
+}
+
 export async function updateRows(ex: Executor, table: TableSpec, values: Record<string, unknown>, where: FilterNode): Promise<void> {
   if (Object.keys(values).length === 0) return;
   const builder = ex({ [ROOT]: table.table }).update(toDbRow(ex, table, values));

@@ -1,4 +1,5 @@
-// Restores per-key order from sequence numbers: holds early items briefly, drops repeats and stale ones.
+// Restores per-key order from sequence numbers: holds early items briefly, fetches or skips missing
+// ones, and drops repeats and stale ones.
 
 export interface Sequencer<T> {
   push(key: string, seq: number, item: T): void;
@@ -6,19 +7,29 @@ export interface Sequencer<T> {
 }
 
 export interface SequencerOptions<T> {
-  /** How long to wait for a missing number before giving up on it. */
+  /** How long to wait for a missing number before recovering or skipping it. */
   maxWaitMs: number;
   /** Items held per key at most while waiting. */
   maxHeld: number;
+  seqOf(item: T): number;
   deliver(item: T): void;
+  /** Fetches missing items from elsewhere (the outbox); whatever it cannot return is skipped. */
+  recover?(key: string, from: number, to: number): Promise<T[]>;
   onGap(key: string, missingFrom: number, missingTo: number): void;
 }
 
-export function createSequencer<T>(options: SequencerOptions<T>): Sequencer<T> {
-  const keys = new Map<string, { next: number; held: Map<number, T>; timer?: NodeJS.Timeout }>();
+interface KeyState<T> {
+  next: number;
+  held: Map<number, T>;
+  timer?: NodeJS.Timeout;
+  recovering?: boolean;
+}
 
-  function drain(key: string) {
-    const state = keys.get(key)!;
+export function createSequencer<T>(options: SequencerOptions<T>): Sequencer<T> {
+  const keys = new Map<string, KeyState<T>>();
+  let closed = false;
+
+  function drain(state: KeyState<T>) {
     while (state.held.has(state.next)) {
       const item = state.held.get(state.next)!;
       state.held.delete(state.next);
@@ -31,15 +42,36 @@ export function createSequencer<T>(options: SequencerOptions<T>): Sequencer<T> {
     }
   }
 
-  function skipGap(key: string) {
-    const state = keys.get(key)!;
+  function arm(key: string, state: KeyState<T>) {
+    if (state.held.size && !state.timer && !state.recovering) state.timer = setTimeout(() => void resolveGap(key, state), options.maxWaitMs);
+  }
+
+  async function resolveGap(key: string, state: KeyState<T>) {
     state.timer = undefined;
-    if (state.held.size === 0) return;
+    if (state.held.size === 0 || closed) return;
     const first = Math.min(...state.held.keys());
-    options.onGap(key, state.next, first - 1);
-    state.next = first;
-    drain(key);
-    if (state.held.size && !state.timer) state.timer = setTimeout(() => skipGap(key), options.maxWaitMs);
+    if (options.recover) {
+      state.recovering = true;
+      try {
+        for (const item of await options.recover(key, state.next, first - 1)) {
+          const seq = options.seqOf(item);
+          if (seq >= state.next && !state.held.has(seq)) state.held.set(seq, item);
+        }
+      } catch {
+        // Recovery is best effort; what is still missing is skipped below.
+      } finally {
+        state.recovering = false;
+      }
+      if (closed) return;
+      drain(state);
+    }
+    if (state.held.size && !state.held.has(state.next)) {
+      const upTo = Math.min(...state.held.keys());
+      options.onGap(key, state.next, upTo - 1);
+      state.next = upTo;
+      drain(state);
+    }
+    arm(key, state);
   }
 
   return {
@@ -52,15 +84,14 @@ export function createSequencer<T>(options: SequencerOptions<T>): Sequencer<T> {
       }
       if (seq < state.next || state.held.has(seq)) return; // delivered already (a replay or a repeat)
       state.held.set(seq, item);
-      drain(key);
-      if (state.held.size > options.maxHeld) {
+      if (!state.recovering) drain(state);
+      if (state.held.size > options.maxHeld && !state.recovering) {
         if (state.timer) clearTimeout(state.timer);
-        skipGap(key);
-      } else if (state.held.size && !state.timer) {
-        state.timer = setTimeout(() => skipGap(key), options.maxWaitMs);
-      }
+        void resolveGap(key, state);
+      } else arm(key, state);
     },
     close() {
+      closed = true;
       for (const state of keys.values()) if (state.timer) clearTimeout(state.timer);
       keys.clear();
     },

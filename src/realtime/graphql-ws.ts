@@ -19,6 +19,8 @@ export interface GraphQLSocketState {
   acknowledged: boolean;
   close(code: number, reason: string): void;
   timers: Set<NodeJS.Timeout>;
+  /** Rate-limiter key. */
+  id: string;
 }
 
 /** Events a subscriber has not consumed yet; past this the socket is closed instead of growing memory. */

@@ -53,9 +53,12 @@ export class Hub {
   private queue: Promise<void> = Promise.resolve();
   private accessStamp = -1;
   private readonly sequencer = createSequencer<ChangeEvent>({
-    maxWaitMs: 1000,
+    maxWaitMs: 500,
     maxHeld: 10_000,
+    seqOf: (event) => event.seq,
     deliver: (event) => this.enqueue(event),
+    // An instance that crashed between commit and publish, or a bus that lost messages: read them back.
+    recover: (collection, from, to) => this.recover(collection, from, to),
     onGap: (collection, from, to) => this.logger.warn({ collection, from, to }, "realtime events never arrived; skipping them"),
   });
   private unsubscribe?: () => Promise<void>;
@@ -66,6 +69,7 @@ export class Hub {
     private readonly live: Live,
     private readonly bus: Bus,
     private readonly accessVersion: () => Promise<number>,
+    private readonly recover: (collection: string, from: number, to: number) => Promise<ChangeEvent[]>,
     private readonly logger: Logger,
   ) {}
 
@@ -120,7 +124,7 @@ export class Hub {
     return total;
   }
 
-  /** Whether anyone here listens to a collection (the scale-out bus skips work otherwise). */
+  /** Whether any subscription here follows a collection. */
   watches(collection: string): boolean {
     return this.index.has(collection);
   }

@@ -38,6 +38,7 @@ interface Subscription extends HubSubscriber {
 }
 
 const MAX_PENDING_BEFORE_INIT = 1000;
+const MAX_IN_FLIGHT = 1000;
 const SYSTEM_ITEMLESS = new Set(["directus_fields", "directus_relations"]);
 
 export class Session {
@@ -49,6 +50,7 @@ export class Session {
   private reauthTimer?: NodeJS.Timeout;
   private expiryTimer?: NodeJS.Timeout;
   private work: Promise<void> = Promise.resolve();
+  private inFlight = 0;
   private closed = false;
   /** Last time the client sent anything (the heartbeat closes silent clients). */
   lastActivity = Date.now();
@@ -74,10 +76,22 @@ export class Session {
     return this.subscriptions.size;
   }
 
+  /** Still waiting for the handshake `auth` (the heartbeat leaves such sockets alone). */
+  get awaitingAuth(): boolean {
+    return this.awaitingHandshake;
+  }
+
   /** Frames are handled one at a time, in arrival order. */
   receive(text: string): void {
     this.lastActivity = Date.now();
-    this.work = this.work.then(() => this.handle(text)).catch((error) => this.deps.logger.error({ err: error }, "websocket message failed"));
+    // Frames wait their turn; a client that floods faster than they are handled is cut off.
+    if (++this.inFlight > MAX_IN_FLIGHT) return this.socket.close(1008, "Too many messages in flight");
+    this.work = this.work
+      .then(() => this.handle(text))
+      .catch((error) => this.deps.logger.error({ err: error }, "websocket message failed"))
+      .finally(() => {
+        this.inFlight -= 1;
+      });
   }
 
   close(): void {
@@ -259,6 +273,7 @@ export class Session {
     const frame = withUid(body, subscription.uid);
     if (!subscription.pending) return this.send(frame);
     if (subscription.pending.length < MAX_PENDING_BEFORE_INIT) subscription.pending.push(frame);
+    else this.socket.close(4008, "Too slow: too many events while the subscription started"); // never drop silently
   }
 
   private unsubscribe(uid: Uid | undefined) {

@@ -13,7 +13,7 @@ import type { Logger } from "../log.js";
 import type { GraphQLService } from "../graphql/service.js";
 import { createGraphQLSockets, type GraphQLSocketState } from "./graphql-ws.js";
 import type { Hub } from "./hub.js";
-import { PING_FRAME } from "./protocol.js";
+import { PING_FRAME, errorFrame } from "./protocol.js";
 import { Session, type Socket } from "./session.js";
 
 export interface RealtimeServer {
@@ -70,7 +70,7 @@ export function attachRealtime(
 
   /** Upgrade-time authentication; refuses with 401 and resolves undefined when the token is bad (§2.1). */
   async function admit(request: IncomingMessage, socket: Duplex, url: URL, endpoint: WebSocketEndpoint): Promise<Admitted | undefined> {
-    const client = { ip: request.socket.remoteAddress, userAgent: request.headers["user-agent"]?.slice(0, 1024) };
+    const client = { ip: clientIp(request, config.trustProxy), userAgent: request.headers["user-agent"]?.slice(0, 1024) };
     const token = url.searchParams.get("access_token") ?? cookie(request, config.sessionCookieName);
     if (!token && endpoint.auth !== "strict") return { client, accountability: await core.access.anonymous(client), authenticated: false };
     try {
@@ -92,6 +92,7 @@ export function attachRealtime(
       acknowledged: false,
       close: (code, reason) => ws.close(code, reason),
       timers: new Set(),
+      id: globalThis.crypto.randomUUID(),
     };
     let onMessage: ((data: string) => Promise<void>) | undefined;
     const closed = graphqlSockets.open({
@@ -103,6 +104,13 @@ export function attachRealtime(
       },
     }, state);
     ws.on("message", (data) => {
+      if (limiter) {
+        const result = limiter.consume(state.id);
+        if (!result.allowed) {
+          // Not a graphql-ws message, as Directus sends it: the frame is dropped, the socket stays.
+          return boundedSend(ws, errorFrame("server", "REQUESTS_EXCEEDED", `Too many messages, retry after ${Math.ceil(result.retryAfterMs)}ms.`));
+        }
+      }
       onMessage?.(data.toString()).catch((error) => {
         logger.error({ err: error }, "graphql-ws message failed");
         ws.close(1011, "Internal error");
@@ -148,6 +156,7 @@ export function attachRealtime(
     heartbeat = setInterval(() => {
       const tick = Date.now();
       for (const session of sessions) {
+        if (session.awaitingAuth) continue; // nothing may precede the handshake reply; its own timeout applies
         if (session.lastActivity < lastTick) session.disconnect();
         else session.sendRaw(PING_FRAME);
       }
@@ -173,6 +182,13 @@ export function attachRealtime(
       }
     },
   };
+}
+
+/** The client's address: behind a trusted proxy, the first X-Forwarded-For entry (as HTTP requests use). */
+function clientIp(request: IncomingMessage, trustProxy: boolean): string | undefined {
+  const forwarded = request.headers["x-forwarded-for"];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
+  return trustProxy && first ? first : request.socket.remoteAddress;
 }
 
 interface Admitted {

@@ -1,0 +1,29 @@
+// Committed change events kept for a while in the database, so instances can recover ones the bus lost.
+import type { Executor } from "../db/db.js";
+import { deleteRows, insertRows, selectRows } from "../db/rows.js";
+import { and, type FilterNode } from "../query/filter.js";
+import type { ChangeEvent } from "./events.js";
+import { systemTable } from "./system-collections.js";
+
+const table = () => systemTable("tidings_outbox");
+
+/** Written inside the change's own transaction: an event exists here exactly when its change committed. */
+export async function recordEvents(trx: Executor, events: ChangeEvent[], now: Date): Promise<void> {
+  if (events.length === 0) return;
+  const createdAt = now.toISOString();
+  await insertRows(trx, table(), events.map((event) => ({ collection: event.collection, seq: event.seq, event: JSON.stringify(event), created_at: createdAt })));
+}
+
+/** Events of `collection` numbered `from`…`to`, in order (those still kept). */
+export async function readEvents(ex: Executor, collection: string, from: number, to: number): Promise<ChangeEvent[]> {
+  const where: FilterNode = and([
+    { kind: "field", field: "collection", type: "string", op: "_eq", value: collection },
+    { kind: "field", field: "seq", type: "bigInteger", op: "_between", value: [from, to] },
+  ]);
+  const rows = await selectRows(ex, table(), { columns: ["event"], where, sort: [{ path: [], field: "seq", descending: false }] });
+  return rows.map((row) => JSON.parse(String(row.event)) as ChangeEvent);
+}
+
+export async function pruneEvents(ex: Executor, olderThan: Date): Promise<void> {
+  await deleteRows(ex, table(), { kind: "field", field: "created_at", type: "timestamp", op: "_lt", value: olderThan.toISOString() });
+}
