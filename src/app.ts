@@ -1,4 +1,5 @@
 // Composition root: builds the database, core and transports, and owns their lifecycle.
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config.js";
 import { createCore, type Core } from "./core/core.js";
@@ -7,7 +8,7 @@ import type { Bus } from "./bus/bus.js";
 import { createLocalBus } from "./bus/local.js";
 import { createRedisBus } from "./bus/redis.js";
 import { createLive } from "./core/live.js";
-import { pruneEvents, readEvents } from "./core/outbox.js";
+import { pruneEvents, readEvents, readSequences } from "./core/outbox.js";
 import { createGraphQL } from "./graphql/service.js";
 import { createHttpServer } from "./http/server.js";
 import { createLogger, type Logger } from "./log.js";
@@ -65,7 +66,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     busStatus: redis ? () => redis.status() : undefined,
     metrics: () => ({ ...hub.stats, subscriptions: hub.count(), connections: realtime?.connectionCount() ?? 0 }),
   });
-  await hub.start((listener) => core.events.onChange(listener));
+  await hub.start((listener) => core.events.onChange(listener), await readSequences(db.knex));
   const stopSharing = await shareInvalidations(bus, core, logger);
   realtime = attachRealtime(http.server, { config, core, live, hub, graphql, logger });
   let closing: Promise<void> | undefined;
@@ -85,7 +86,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       closing ??= (async () => {
         clearInterval(pruning);
         await realtime!.close();
-        await http.close();
+        await closeHttp(http.server, http.close());
         await hub.stop();
         await stopSharing();
         await bus.close();
@@ -94,4 +95,19 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       return closing;
     },
   };
+}
+
+/**
+ * Waits for in-flight requests, closing keep-alive connections as soon as they go idle (a busy one
+ * would otherwise hold the server open), and cuts what is left after a grace period.
+ */
+async function closeHttp(server: Server, closing: Promise<unknown>): Promise<void> {
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  const grace = setTimeout(() => server.closeAllConnections(), 5000);
+  try {
+    await closing;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(grace);
+  }
 }

@@ -41,7 +41,8 @@ export function createAccessResolver(ex: Executor, accessVersion: () => Promise<
       const [user] = await selectRows(ex, systemTable("directus_users"), {
         columns: ["id"], where: { kind: "field", field: "token", type: "string", op: "_eq", value: token }, limit: 1,
       });
-      const userId = user ? String(user.id) : undefined;
+      if (!user) return undefined; // misses are not cached: the token may have been set a moment ago elsewhere
+      const userId = String(user.id);
       if (owners.size > CACHE_LIMIT) owners.clear();
       owners.set(token, { version, userId });
       return userId;

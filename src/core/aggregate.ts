@@ -30,7 +30,10 @@ export async function runAggregate(
     }
   }
   const groupBy = query.groupBy ?? [];
-  groupBy.forEach(readable);
+  for (const field of groupBy) {
+    if (field === "*") throw invalidQuery('"groupBy" needs field names, not "*".');
+    readable(field);
+  }
   if (aggregates.length === 0 && groupBy.length === 0) throw invalidQuery("Aggregation needs at least one function or groupBy field.");
   const where = and([
     access.rowFilter(collection.collection),

@@ -45,6 +45,7 @@ export async function createCore(db: Db, options: CoreOptions) {
   const schemaOf = () => schemas.get();
   const items = createItems({
     db, schemas, events, permissions, limits: options,
+    accessMoved: () => accessVersion.moved(),
     onAccessChange: () => {
       accessVersion.expire();
       events.emitSystem({ type: "access" });

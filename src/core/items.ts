@@ -2,7 +2,7 @@
 import type { Db, Executor } from "../db/db.js";
 import { incrementCounter } from "../db/rows.js";
 import { translateDbError } from "../db/errors.js";
-import { collectionForbidden, forbidden } from "../errors.js";
+import { collectionForbidden, forbidden, isAppError } from "../errors.js";
 import type { FilterNode } from "../query/filter.js";
 import type { Query } from "../query/params.js";
 import { systemAccountability, type Accountability } from "./accountability.js";
@@ -29,6 +29,8 @@ export interface ItemsDeps {
   limits: Limits;
   /** Called after a committed write changed users, roles, policies, access rows or permissions. */
   onAccessChange: () => void;
+  /** Re-reads the shared access version now; true when another instance changed access. */
+  accessMoved: () => Promise<boolean>;
   now?: () => Date;
 }
 
@@ -67,7 +69,11 @@ export function createItems(deps: ItemsDeps) {
   }
 
   /** Runs writes in one transaction; change events go out only once it has committed. */
-  async function write<T>(accountability: Accountability, name: string, work: (ctx: WriteContext, collection: Collection) => Promise<T>): Promise<T> {
+  function write<T>(accountability: Accountability, name: string, work: (ctx: WriteContext, collection: Collection) => Promise<T>): Promise<T> {
+    return fresh(() => writeNow(accountability, name, work));
+  }
+
+  async function writeNow<T>(accountability: Accountability, name: string, work: (ctx: WriteContext, collection: Collection) => Promise<T>): Promise<T> {
     const { schema, collection } = await collectionOf(name);
     const view = await permissions.view(schema, accountability);
     const pending: ChangeEvent[] = [];
@@ -91,7 +97,26 @@ export function createItems(deps: ItemsDeps) {
     return result;
   }
 
+  /**
+   * Another instance may have changed the schema or permissions a moment ago (its announcement can
+   * trail the request): before refusing, check the shared versions once and retry on fresh ones.
+   */
+  async function fresh<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isAppError(error) || !["FORBIDDEN", "INVALID_PAYLOAD", "INVALID_QUERY"].includes(error.code)) throw error;
+      const [schemaStale, accessMoved] = await Promise.all([schemas.isStale(), deps.accessMoved()]);
+      if (!schemaStale && !accessMoved) throw error;
+      return work();
+    }
+  }
+
   async function readMany(accountability: Accountability, name: string, query: Query, extra?: FilterNode): Promise<ReadResult> {
+    return fresh(() => readManyNow(accountability, name, query, extra));
+  }
+
+  async function readManyNow(accountability: Accountability, name: string, query: Query, extra?: FilterNode): Promise<ReadResult> {
     const { schema, collection, access: rules } = await access(accountability, name, "read");
     const bound = {
       ...query,
@@ -118,6 +143,10 @@ export function createItems(deps: ItemsDeps) {
   }
 
   async function aggregate(accountability: Accountability, name: string, query: Query): Promise<Row[]> {
+    return fresh(() => aggregateNow(accountability, name, query));
+  }
+
+  async function aggregateNow(accountability: Accountability, name: string, query: Query): Promise<Row[]> {
     const { schema, collection, access: rules } = await access(accountability, name, "read");
     const bound = { ...query, filter: await bindVariables(accountability, query.filter, readPath, now()) };
     return runAggregate(db.knex, schema, collection, bound, rules, limits);

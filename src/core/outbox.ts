@@ -1,6 +1,6 @@
 // Committed change events kept for a while in the database, so instances can recover ones the bus lost.
 import type { Executor } from "../db/db.js";
-import { deleteRows, insertRows, selectRows } from "../db/rows.js";
+import { deleteRows, insertRows, readCounters, selectRows } from "../db/rows.js";
 import { and, type FilterNode } from "../query/filter.js";
 import type { ChangeEvent } from "./events.js";
 import { systemTable } from "./system-collections.js";
@@ -26,4 +26,9 @@ export async function readEvents(ex: Executor, collection: string, from: number,
 
 export async function pruneEvents(ex: Executor, olderThan: Date): Promise<void> {
   await deleteRows(ex, table(), { kind: "field", field: "created_at", type: "timestamp", op: "_lt", value: olderThan.toISOString() });
+}
+
+/** The last sequence number committed per collection (an instance starts counting after these). */
+export function readSequences(ex: Executor): Promise<Map<string, number>> {
+  return readCounters(ex, "tidings_sequences");
 }

@@ -95,6 +95,8 @@ export interface SchemaStore {
   reload(): Promise<Schema>;
   /** Check the shared version on the next `get()` (another instance said the schema changed). */
   expire(): void;
+  /** Asks the database now whether another instance changed the schema since it was loaded. */
+  isStale(): Promise<boolean>;
 }
 
 export function createSchemaStore(db: Db, options: { checkIntervalMs: number }): SchemaStore {
@@ -117,6 +119,10 @@ export function createSchemaStore(db: Db, options: { checkIntervalMs: number }):
       return reload();
     },
     expire: () => version.expire(),
+    async isStale() {
+      version.expire();
+      return schema !== undefined && (await version.current()) !== schema.version;
+    },
     async get() {
       if (!schema) return reload();
       const latest = await version.current();

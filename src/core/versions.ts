@@ -26,6 +26,8 @@ export interface VersionWatch {
   current(): Promise<number>;
   /** Forget the last reading, so the next `current()` asks the database (after a local change). */
   expire(): void;
+  /** Re-reads the version now; true when it moved since the last reading. */
+  moved(): Promise<boolean>;
 }
 
 export function watchVersion(db: Db, key: VersionKey, intervalMs: number, now: () => number = Date.now): VersionWatch {
@@ -48,6 +50,11 @@ export function watchVersion(db: Db, key: VersionKey, intervalMs: number, now: (
     },
     expire() {
       checkedAt = -Infinity;
+    },
+    async moved() {
+      const before = value;
+      checkedAt = -Infinity;
+      return (await this.current()) !== before;
     },
   };
 }

@@ -151,19 +151,21 @@ export async function aggregateRows(ex: Executor, table: TableSpec, spec: Aggreg
 }
 
 /**
- * Adds `by` to a named counter and returns the new value. The row lock it takes is held until the
- * transaction ends, so counters move in commit order (the realtime sequence per collection).
+ * Adds `by` to a named counter and returns the new value, in one upsert statement. The row lock it
+ * takes is held until the transaction ends, so counters move in commit order (the realtime sequence
+ * per collection).
  */
 export async function incrementCounter(ex: Executor, table: string, name: string, by: number): Promise<number> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const rows = (await ex(table).where({ key: name }).increment("value", by).returning("value")) as Array<{ value: number | string }>;
-    if (rows.length) return Number(rows[0].value);
-    try {
-      await ex(table).insert({ key: name, value: by });
-      return by;
-    } catch {
-      // Another writer created the row first: increment it on the next attempt.
-    }
-  }
-  throw new Error(`could not advance counter ${name}`);
+  const rows = (await ex(table)
+    .insert({ key: name, value: by })
+    .onConflict("key")
+    .merge({ value: ex.raw("??.?? + ?", [table, "value", by]) })
+    .returning("value")) as Array<{ value: number | string }>;
+  return Number(rows[0].value);
+}
+
+/** Every counter's current value. */
+export async function readCounters(ex: Executor, table: string): Promise<Map<string, number>> {
+  const rows = (await ex(table).select("key", "value")) as Array<{ key: string; value: number | string }>;
+  return new Map(rows.map((row) => [row.key, Number(row.value)]));
 }

@@ -32,7 +32,12 @@ export function createGraphQL(deps: { schemas: SchemaStore; permissions: Permiss
     return built;
   }
 
+  /** Parses within the token limit; nesting far past the depth limit is refused before the recursive parser runs. */
   function parseDocument(source: string): DocumentNode {
+    const nesting = maxNesting(source);
+    if (nesting > deps.limits.maxDepth * 4 + 16) {
+      throw new GraphQLError(`Syntax Error: the document is nested ${nesting} levels deep; the limit is ${deps.limits.maxDepth}.`);
+    }
     return parse(source, { maxTokens: deps.limits.tokenLimit });
   }
 
@@ -44,6 +49,21 @@ export function createGraphQL(deps: { schemas: SchemaStore; permissions: Permiss
   }
 
   return { schemaFor, parseDocument, rulesFor, context: (accountability: Accountability) => ({ accountability, items: deps.items }) };
+}
+
+/** Deepest bracket nesting outside strings and comments (a cheap bound before parsing). */
+function maxNesting(source: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i];
+    if (char === "#") while (i < source.length && source[i] !== "\n") i++;
+    else if (char === '"') {
+      for (i++; i < source.length && source[i] !== '"'; i++) if (source[i] === "\\") i++;
+    } else if (char === "{" || char === "(" || char === "[") max = Math.max(max, ++depth);
+    else if (char === "}" || char === ")" || char === "]") depth--;
+  }
+  return max;
 }
 
 /** Rejects documents whose selections nest deeper than `max` (fragments followed). */

@@ -10,8 +10,11 @@ export function registerGraphQLRoutes(app: FastifyInstance, graphql: GraphQLServ
     context: (request) => graphql.context(request.raw.accountability) as never,
     validationRules: (request) => graphql.rulesFor(request.raw.accountability),
     parse: (source) => graphql.parseDocument(typeof source === "string" ? source : source.body),
-    formatError: (error) => formatError(error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error }), (cause) =>
-      app.log.error({ err: cause }, "graphql resolver failed")) as never,
+    // graphql-http reports malformed requests (no query, bad variables, unparsable body) as plain Errors.
+    formatError: (error) =>
+      (error instanceof GraphQLError
+        ? formatError(error, (cause) => app.log.error({ err: cause }, "graphql resolver failed"))
+        : { message: `Invalid payload. ${error.message}`, extensions: { code: "INVALID_PAYLOAD" } }) as never,
   });
 
   const serve = async (request: FastifyRequest, reply: FastifyReply) => {

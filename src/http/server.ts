@@ -1,5 +1,5 @@
 // The HTTP server: Fastify with Directus-style errors, JSON parsing, and every route file mounted.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import qs from "qs";
@@ -52,6 +52,18 @@ function refusePrototypeQueryKeys(url: string) {
 
 export async function createHttpServer({ config, core, graphql, logger, busStatus, metrics }: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
+    // Malformed URLs and oversized parameters answer in Directus's error shape too.
+    frameworkErrors: (error, _request, reply) => {
+      (reply as FastifyReply).status(400).send(errorBody("INVALID_QUERY", `Invalid query. ${error.message}`));
+    },
+    clientErrorHandler: (error, socket) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      const status = code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+      const body = JSON.stringify(errorBody(status === 431 ? "INVALID_QUERY" : "INVALID_PAYLOAD", status === 431 ? "Invalid query. The request headers or URL are too large." : "Invalid payload. The request could not be parsed."));
+      if (socket.writable) {
+        socket.end(`HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      } else socket.destroy();
+    },
     // Requests are not logged one by one; errors and warnings are.
     loggerInstance: logger.child({}, { level: logger.level === "info" || logger.level === "debug" || logger.level === "trace" ? "warn" : logger.level }),
     bodyLimit: config.maxPayloadSize,
@@ -71,7 +83,9 @@ export async function createHttpServer({ config, core, graphql, logger, busStatu
   });
   // Security headers on every response; the API serves JSON, so a strict content policy costs nothing.
   await app.register(helmet, { global: true, crossOriginResourcePolicy: { policy: config.cors.enabled ? "cross-origin" : "same-origin" } });
-  if (config.cors.enabled) await app.register(cors, { origin: config.cors.origin, credentials: true });
+  if (config.cors.enabled) {
+    await app.register(cors, { origin: config.cors.origin, credentials: true, methods: ["GET", "POST", "PATCH", "DELETE", "SEARCH"] });
+  }
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(errorBody("ROUTE_NOT_FOUND", `Route ${request.url.split("?")[0]} doesn't exist.`)),

@@ -12,6 +12,8 @@ export interface SequencerOptions<T> {
   /** Items held per key at most while waiting. */
   maxHeld: number;
   seqOf(item: T): number;
+  /** The first number expected for a key never seen before (else the first one that arrives). */
+  start?(key: string): number | undefined;
   deliver(item: T): void;
   /** Fetches missing items from elsewhere (the outbox); whatever it cannot return is skipped. */
   recover?(key: string, from: number, to: number): Promise<T[]>;
@@ -79,7 +81,7 @@ export function createSequencer<T>(options: SequencerOptions<T>): Sequencer<T> {
       if (!(seq > 0)) return options.deliver(item); // unnumbered: nothing to order by
       let state = keys.get(key);
       if (!state) {
-        state = { next: seq, held: new Map() };
+        state = { next: options.start?.(key) ?? seq, held: new Map() };
         keys.set(key, state);
       }
       if (seq < state.next || state.held.has(seq)) return; // delivered already (a replay or a repeat)

@@ -52,10 +52,13 @@ export class Hub {
   private readonly plans = new Map<string, Promise<LivePlan>>();
   private queue: Promise<void> = Promise.resolve();
   private accessStamp = -1;
+  /** Sequence numbers already committed when this hub started: it expects the ones after them. */
+  private committed?: Map<string, number>;
   private readonly sequencer = createSequencer<ChangeEvent>({
     maxWaitMs: 500,
     maxHeld: 10_000,
     seqOf: (event) => event.seq,
+    start: (collection) => (this.committed ? (this.committed.get(collection) ?? 0) + 1 : undefined),
     deliver: (event) => this.enqueue(event),
     // An instance that crashed between commit and publish, or a bus that lost messages: read them back.
     recover: (collection, from, to) => this.recover(collection, from, to),
@@ -73,8 +76,9 @@ export class Hub {
     private readonly logger: Logger,
   ) {}
 
-  async start(onChange: (listener: (event: ChangeEvent) => void) => () => void): Promise<void> {
+  async start(onChange: (listener: (event: ChangeEvent) => void) => () => void, committed: Map<string, number>): Promise<void> {
     this.accessStamp = await this.accessVersion();
+    this.committed = committed;
     this.unsubscribe = await this.bus.subscribe(CHANGES_CHANNEL, (message) => {
       const event = message as ChangeEvent;
       this.sequencer.push(event.collection, event.seq, event);

@@ -111,9 +111,11 @@ export function attachRealtime(
           return boundedSend(ws, errorFrame("server", "REQUESTS_EXCEEDED", `Too many messages, retry after ${Math.ceil(result.retryAfterMs)}ms.`));
         }
       }
-      onMessage?.(data.toString()).catch((error) => {
+      onMessage?.(data.toString()).catch((error: Error) => {
+        // A client sending server-only messages breaks the protocol (4400); anything else is ours (4500).
+        if (/^Unexpected message/.test(error?.message ?? "")) return ws.close(4400, "Invalid message received");
         logger.error({ err: error }, "graphql-ws message failed");
-        ws.close(1011, "Internal error");
+        ws.close(4500, "Internal error");
       });
     });
     ws.on("close", (code, reason) => void closed(code, reason.toString()));
