@@ -55,7 +55,12 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     : undefined;
   const bus: Bus = redis ?? createLocalBus((error) => logger.error({ err: error }, "bus listener failed"));
   const live = createLive({ db, schemas: core.schemas, permissions: core.permissions, items: core.items, limits: config, accessVersion: () => core.accessVersion.current() });
-  const hub = new Hub(live, bus, () => core.accessVersion.current(), (collection, from, to) => readEvents(db.knex, collection, from, to), logger);
+  const hub = new Hub(
+    live, bus, () => core.accessVersion.current(),
+    (collection, from, to) => readEvents(db.knex, collection, from, to),
+    () => readSequences(db.knex),
+    logger,
+  );
   // Outbox rows only need to outlive a bus hiccup; ten minutes is generous.
   const pruning = setInterval(() => {
     pruneEvents(db.knex, new Date(Date.now() - 10 * 60_000)).catch((error) => logger.warn({ err: error }, "pruning the event outbox failed"));

@@ -1,7 +1,7 @@
 // The single read and write path for items of every collection: permissions, variables, events.
 import type { Db, Executor } from "../db/db.js";
 import { incrementCounter } from "../db/rows.js";
-import { translateDbError } from "../db/errors.js";
+import { isRetryableConflict, translateDbError } from "../db/errors.js";
 import { collectionForbidden, forbidden, isAppError } from "../errors.js";
 import type { FilterNode } from "../query/filter.js";
 import type { Query } from "../query/params.js";
@@ -35,6 +35,23 @@ export interface ItemsDeps {
 }
 
 export type Items = ReturnType<typeof createItems>;
+
+function compareKeys(a: unknown, b: unknown): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}
+
+/** Runs a transaction again (a few times) when the database aborted it for a deadlock or serialization conflict. */
+async function retryConflicts<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= 4 || !isRetryableConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
+    }
+  }
+}
 
 /** Gives each event its collection's next sequence numbers, last thing before commit (see incrementCounter). */
 async function numberEvents(trx: Executor, events: ChangeEvent[]) {
@@ -80,7 +97,8 @@ export function createItems(deps: ItemsDeps) {
     let accessChanged = false;
     let result: T;
     try {
-      result = await db.transaction(async (trx) => {
+      result = await retryConflicts(() => db.transaction(async (trx) => {
+        pending.length = 0;
         const ctx: WriteContext = { trx, schema, accountability, view, pending, now: now(), accessChanged: false };
         const value = await work(ctx, collection);
         if (ctx.accessChanged) await bumpVersion(trx, "access_version");
@@ -88,7 +106,7 @@ export function createItems(deps: ItemsDeps) {
         await recordEvents(trx, pending, now());
         accessChanged = ctx.accessChanged;
         return value;
-      });
+      }));
     } catch (error) {
       throw translateDbError(error, name);
     }
@@ -183,9 +201,10 @@ export function createItems(deps: ItemsDeps) {
     /** Each entry updates its keys with its payload; all land in one transaction or none do. */
     updateBatch: (accountability: Accountability, name: string, entries: Array<{ keys: unknown[]; payload: unknown }>) =>
       write(accountability, name, async (ctx, collection) => {
-        const all: unknown[] = [];
-        for (const entry of entries) all.push(...(await updateMany(ctx, collection, entry.keys, entry.payload)));
-        return all;
+        // Rows are locked in key order, whatever the request's order, so concurrent batches cannot deadlock.
+        const ordered = entries.map((entry, index) => ({ entry, index })).sort((a, b) => compareKeys(a.entry.keys[0], b.entry.keys[0]) || a.index - b.index);
+        for (const { entry } of ordered) await updateMany(ctx, collection, entry.keys, entry.payload);
+        return entries.flatMap((entry) => entry.keys.map((key) => canonicalKey(collection, key)));
       }),
     remove: (accountability: Accountability, name: string, keys: unknown[]) =>
       write(accountability, name, (ctx, collection) => deleteMany(ctx, collection, keys)),

@@ -1,6 +1,12 @@
 // Translates driver errors (SQLite, PostgreSQL) into AppErrors, so both databases fail alike.
 import { AppError } from "../errors.js";
 
+/** Deadlocks and serialization failures: the transaction did nothing and may simply run again. */
+export function isRetryableConflict(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code === "40P01" || code === "40001" || code === "SQLITE_BUSY";
+}
+
 /** Returns an AppError for known constraint violations, or the original error. */
 export function translateDbError(error: unknown, table?: string): unknown {
   if (!error || typeof error !== "object") return error;

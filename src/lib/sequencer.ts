@@ -3,6 +3,8 @@
 
 export interface Sequencer<T> {
   push(key: string, seq: number, item: T): void;
+  /** Told that numbers up to `last` exist for `key`: recovers the ones not seen yet (a quiet tail). */
+  reconcile(key: string, last: number): Promise<void>;
   close(): void;
 }
 
@@ -91,6 +93,29 @@ export function createSequencer<T>(options: SequencerOptions<T>): Sequencer<T> {
         if (state.timer) clearTimeout(state.timer);
         void resolveGap(key, state);
       } else arm(key, state);
+    },
+    async reconcile(key, last) {
+      let state = keys.get(key);
+      if (!state) {
+        const start = options.start?.(key);
+        if (start === undefined) return;
+        state = { next: start, held: new Map() };
+        keys.set(key, state);
+      }
+      if (!options.recover || state.recovering || state.held.size || last < state.next) return;
+      state.recovering = true;
+      try {
+        for (const item of await options.recover(key, state.next, last)) {
+          const seq = options.seqOf(item);
+          if (seq >= state.next && !state.held.has(seq)) state.held.set(seq, item);
+        }
+      } catch {
+        return; // best effort: the next reconcile tries again
+      } finally {
+        state.recovering = false;
+      }
+      if (!closed) drain(state);
+      arm(key, state);
     },
     close() {
       closed = true;

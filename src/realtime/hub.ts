@@ -31,6 +31,7 @@ interface CollectionIndex {
 }
 
 const YIELD_EVERY = 500;
+const TAIL_CHECK_MS = 2000;
 const PLAN_CACHE_LIMIT = 20_000;
 
 const accountabilityKeys = new WeakMap<Accountability, string>();
@@ -73,12 +74,32 @@ export class Hub {
     private readonly bus: Bus,
     private readonly accessVersion: () => Promise<number>,
     private readonly recover: (collection: string, from: number, to: number) => Promise<ChangeEvent[]>,
+    private readonly committedNow: () => Promise<Map<string, number>>,
     private readonly logger: Logger,
   ) {}
+
+  private tailTimer?: NodeJS.Timeout;
+
+  /**
+   * A gap shows up only when a later event arrives; events lost at the end of a quiet collection
+   * (a writer crashed while Redis was down) are found by comparing with the committed numbers.
+   */
+  private async reconcileTails(): Promise<void> {
+    if (this.index.size === 0) return;
+    const committed = await this.committedNow();
+    for (const collection of this.index.keys()) {
+      const last = committed.get(collection);
+      if (last !== undefined) await this.sequencer.reconcile(collection, last);
+    }
+  }
 
   async start(onChange: (listener: (event: ChangeEvent) => void) => () => void, committed: Map<string, number>): Promise<void> {
     this.accessStamp = await this.accessVersion();
     this.committed = committed;
+    this.tailTimer = setInterval(() => {
+      this.reconcileTails().catch((error) => this.logger.warn({ err: error }, "checking for missed realtime events failed"));
+    }, TAIL_CHECK_MS);
+    this.tailTimer.unref();
     this.unsubscribe = await this.bus.subscribe(CHANGES_CHANNEL, (message) => {
       const event = message as ChangeEvent;
       this.sequencer.push(event.collection, event.seq, event);
@@ -90,6 +111,7 @@ export class Hub {
 
   async stop(): Promise<void> {
     await this.unsubscribe?.();
+    if (this.tailTimer) clearInterval(this.tailTimer);
     this.sequencer.close();
     await this.queue;
   }

@@ -309,6 +309,11 @@ export class Session {
     this.send(errorFrame(type, "INTERNAL", "An unexpected error occurred.", uid));
   }
 
+  /** Any sign of life from the client (a frame, or a protocol-level pong) keeps it connected. */
+  markAlive() {
+    this.lastActivity = Date.now();
+  }
+
   /** Used by ws.ts's heartbeat. */
   sendRaw(text: string) {
     this.send(text);

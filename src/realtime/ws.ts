@@ -43,6 +43,7 @@ export function attachRealtime(
   const graphqlWss = new WebSocketServer({ noServer: true, maxPayload: config.websockets.maxMessageSize });
   const graphqlSockets = createGraphQLSockets({ core, live: deps.live, hub: deps.hub, graphql: deps.graphql, endpoint: gql, logger });
   const sessions = new Set<Session>();
+  const pingers = new WeakMap<Session, () => void>();
   const limiter = config.websockets.rateLimiter.enabled
     ? createRateLimiter(config.websockets.rateLimiter.points, config.websockets.rateLimiter.duration * 1000)
     : undefined;
@@ -142,6 +143,10 @@ export function attachRealtime(
       core, live: deps.live, hub: deps.hub, endpoint: rest, heartbeat: config.websockets.heartbeat.enabled, limiter, logger,
     }, client, { accountability, authenticated });
     sessions.add(session);
+    pingers.set(session, () => ws.ping());
+    // A protocol-level pong also proves the client alive: clients that miss a JSON ping under a burst
+    // of events (as @directus/sdk's listeners can) are not cut off for it.
+    ws.on("pong", () => session.markAlive());
     // Binary frames are read as text too, as Directus does; anything not JSON gets INVALID_PAYLOAD.
     ws.on("message", (data) => session.receive(data.toString()));
     ws.on("close", () => {
@@ -160,7 +165,10 @@ export function attachRealtime(
       for (const session of sessions) {
         if (session.awaitingAuth) continue; // nothing may precede the handshake reply; its own timeout applies
         if (session.lastActivity < lastTick) session.disconnect();
-        else session.sendRaw(PING_FRAME);
+        else {
+          session.sendRaw(PING_FRAME);
+          pingers.get(session)?.();
+        }
       }
       lastTick = tick;
     }, config.websockets.heartbeat.periodMs);

@@ -14,6 +14,8 @@ export interface ConnectOptions {
   headers?: Record<string, string>;
   /** Largest frame the client accepts (defaults to ws' 100 MiB). */
   maxPayload?: number;
+  /** Answer protocol-level pings (ws' default); false makes a client that shows no sign of life. */
+  autoPong?: boolean;
 }
 
 export interface WsClient {
@@ -52,7 +54,7 @@ export function wsUrl(baseUrl: string, path = "/websocket", accessToken?: string
 
 /** Opens a socket; rejects with `Error("HTTP <status>")` when the upgrade is refused. */
 export async function connect(baseUrl: string, options: ConnectOptions = {}): Promise<WsClient> {
-  const ws = new WebSocket(wsUrl(baseUrl, options.path, options.accessToken), { headers: options.headers, maxPayload: options.maxPayload });
+  const ws = new WebSocket(wsUrl(baseUrl, options.path, options.accessToken), { headers: options.headers, maxPayload: options.maxPayload, autoPong: options.autoPong ?? true });
   const frames: Frame[] = [];
   const raw: string[] = [];
   const taken = new Set<Frame>();

@@ -55,13 +55,21 @@ describe("heartbeat (WEBSOCKETS_HEARTBEAT_PERIOD=1)", () => {
     expect(ws.raw).toEqual([]);
   });
 
-  it("a silent client is closed within about two periods", async () => {
+  it("a silent client (no frames, no protocol pongs) is closed within about two periods", async () => {
     const started = Date.now();
-    const ws = await client(beat);
+    const ws = await connect(beat.url, { token: beat.adminToken, autoPong: false });
+    clients.push(ws);
     const { code } = await Promise.race([ws.closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("still open")), 3500))]);
     expect(Date.now() - started).toBeLessThan(3500);
     expect(code).toBe(1005);
     expect(ws.all({ type: "ping" }).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a client that answers protocol-level pings stays connected even if it misses JSON pings", async () => {
+    const ws = await client(beat);
+    const alive = await Promise.race([ws.closed.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 3500))]);
+    expect(alive).toBe(true);
+    expect(ws.all({ type: "ping" }).length).toBeGreaterThanOrEqual(2);
   });
 
   it("a client ping gets a pong, with the uid echoed raw", async () => {
