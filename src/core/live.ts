@@ -9,7 +9,7 @@ import type { ChangeEvent } from "./events.js";
 import { keyFilter, runRead, shapeRows, type ReadResult } from "./items-read.js";
 import type { Items } from "./items.js";
 import { canonicalKey } from "./items-write.js";
-import type { ActionAccess, Permissions, ReadAccess } from "./permissions.js";
+import type { AccessView, ActionAccess, Permissions, ReadAccess } from "./permissions.js";
 import { planRead, type Limits, type ReadPlan } from "./query.js";
 import type { Collection, Schema } from "./schema.js";
 import type { SchemaStore } from "./schema-store.js";
@@ -139,5 +139,10 @@ export function createLive(deps: { db: Db; schemas: SchemaStore; permissions: Pe
     for (const row of rows) for (const [field, condition] of conditions) if (!matchFilter(condition, row)) row[field] = null;
   }
 
-  return { bindQuery, prepare, isCurrent, initial, render, permissions };
+  /** The caller's permission view (cached by the permission engine). */
+  async function view(accountability: Accountability): Promise<AccessView> {
+    return permissions.view(await schemas.get(), accountability);
+  }
+
+  return { bindQuery, prepare, isCurrent, initial, render, view, schemas };
 }

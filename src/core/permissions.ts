@@ -40,6 +40,12 @@ export interface ReadAccess extends FieldAccess {
 export interface AccessView {
   /** Throws FORBIDDEN (without revealing existence) when the action is not allowed at all. */
   access(collection: Collection, action: Action): ActionAccess & ReadAccess;
+  /**
+   * Equal for two callers exactly when every rule that can shape a read of `collection` (its own and
+   * those of collections reachable through relations) is the same once variables are bound: such
+   * callers see the same data, so live fan-out renders once for all of them.
+   */
+  fingerprint(collection: Collection): string;
 }
 
 export interface Permissions {
@@ -61,7 +67,7 @@ export interface PermissionsDeps {
 }
 
 const adminAccess: ActionAccess & ReadAccess = { ...fullAccess, fields: "*", presets: {}, fieldConditions: () => undefined };
-const adminView: AccessView = { access: () => adminAccess };
+const adminView: AccessView = { access: () => adminAccess, fingerprint: () => "admin" };
 
 interface Compiled {
   filter: FilterNode;
@@ -109,7 +115,21 @@ export function createPermissions(deps: PermissionsDeps): Permissions {
       const collection = schema.collections.get(name);
       return collection ? compiledFor(collection, "read") : null;
     };
+    const fingerprints = new Map<string, string>();
     return {
+      fingerprint(collection) {
+        let print = fingerprints.get(collection.collection);
+        if (print === undefined) {
+          const reachable = new Set(relatedCollections(schema, collection));
+          const relevant = rules
+            .filter((rule) => reachable.has(rule.collection))
+            .map((rule) => JSON.stringify(applyVariables([rule.collection, rule.action, rule.permissions, rule.validation, rule.presets, rule.fields], values)))
+            .sort();
+          print = relevant.join("\n");
+          fingerprints.set(collection.collection, print);
+        }
+        return print;
+      },
       access(collection, action) {
         const own = compiledFor(collection, action);
         if (!own) {

@@ -1,5 +1,5 @@
 // GraphQL over WebSocket (graphql-transport-ws): auth modes, validation, and `<collection>_mutated` streams from the hub.
-import { GraphQLError, validate, type ExecutionResult } from "graphql";
+import { createSourceEventStream, execute, GraphQLError, validate, type ExecutionArgs, type ExecutionResult } from "graphql";
 import { makeServer, type WebSocket as GraphQLSocket } from "graphql-ws";
 import type { WebSocketEndpoint } from "../config.js";
 import type { Accountability } from "../core/accountability.js";
@@ -75,6 +75,7 @@ export function createGraphQLSockets(deps: { core: Core; live: Live; hub: Hub; g
     },
     // Queries, mutations and each subscription event pass through here: errors get REST's codes.
     onNext: (_ctx, _id, _payload, _args, result) => withCodes(result as ExecutionResult),
+    subscribe: (args) => subscribeShared(args),
   });
 
   function coded(error: GraphQLError): GraphQLError {
@@ -84,6 +85,35 @@ export function createGraphQLSockets(deps: { core: Core; live: Live; hub: Hub; g
 
   function withCodes(result: ExecutionResult): ExecutionResult {
     return result.errors ? { ...result, errors: result.errors.map(coded) } : result;
+  }
+
+  /**
+   * Like graphql-js's subscribe, but an event's result is executed once per (event, document) and
+   * shared by every subscriber of the group that sent the same operation (the usual case).
+   */
+  async function subscribeShared(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+    const source = await createSourceEventStream(args);
+    if (!isAsyncIterable(source)) return source;
+    const documentKey = `${args.document.loc?.source.body ?? ""}\u0000${JSON.stringify(args.variableValues ?? {})}\u0000${args.operationName ?? ""}`;
+    const iterator = source[Symbol.asyncIterator]();
+    const mapped: AsyncIterableIterator<ExecutionResult> = {
+      async next() {
+        const step = await iterator.next();
+        if (step.done) return { value: undefined, done: true };
+        const event = step.value as object;
+        let byDocument = results.get(event);
+        if (!byDocument) results.set(event, (byDocument = new Map()));
+        let result = byDocument.get(documentKey);
+        if (!result) byDocument.set(documentKey, (result = (await execute({ ...args, rootValue: event })) as ExecutionResult));
+        return { value: result, done: false };
+      },
+      return: async () => {
+        await iterator.return?.();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]: () => mapped,
+    };
+    return mapped;
   }
 
   /** Tokens expire on GraphQL sockets too (Directus does not check; we close with 4403). */
@@ -175,8 +205,23 @@ export function createGraphQLSockets(deps: { core: Core; live: Live; hub: Hub; g
   };
 }
 
+/** Results of one event per document, shared by the group's subscribers (weakly held: gone with the event). */
+const results = new WeakMap<object, Map<string, ExecutionResult>>();
+/** One set of event objects per rendered group output, so the group's subscribers share them. */
+const expanded = new WeakMap<GroupOutput, MutationEvent[]>();
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return Boolean(value) && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function";
+}
+
 /** Directus sends one `next` per created, updated or deleted key (§10.4). */
 function expand(output: GroupOutput, primaryKey: string): MutationEvent[] {
+  let events = expanded.get(output);
+  if (!events) expanded.set(output, (events = expandNow(output, primaryKey)));
+  return events;
+}
+
+function expandNow(output: GroupOutput, primaryKey: string): MutationEvent[] {
   const list = Array.isArray(output.data) ? output.data : [output.data];
   if (output.action === "delete") return list.map((key) => ({ key: String(key), event: "delete", data: null }));
   return (list as Array<Record<string, unknown>>).map((row) => ({ key: String(row[primaryKey]), event: output.action, data: row }));

@@ -186,9 +186,20 @@ export class Hub {
     if (subscribers.length === 0) return;
     if (await this.revalidateOnAccessChange()) subscribers = this.candidates(event);
     const groups = new Map<string, { accountability: Accountability; target: LiveTarget; members: HubSubscriber[] }>();
+    const schema = await this.live.schemas.get();
+    const collection = schema.collections.get(event.collection);
+    const prints = new Map<string, string>();
     for (const subscriber of subscribers) {
       const accountability = subscriber.accountability();
-      const key = `${accountabilityKey(accountability)}\u0000${this.targetKeys.get(subscriber)}`;
+      // Callers whose rules for this collection come out the same (e.g. every user of one role)
+      // share a group, whoever they are: one render serves them all.
+      const own = accountabilityKey(accountability);
+      let print = prints.get(own);
+      if (print === undefined) {
+        print = collection ? (await this.live.view(accountability)).fingerprint(collection) : own;
+        prints.set(own, print);
+      }
+      const key = `${print}\u0000${this.targetKeys.get(subscriber)}`;
       const group = groups.get(key);
       if (group) group.members.push(subscriber);
       else groups.set(key, { accountability, target: subscriber.target, members: [subscriber] });
