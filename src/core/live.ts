@@ -85,9 +85,9 @@ export function createLive(deps: { db: Db; schemas: SchemaStore; permissions: Pe
     return { stamp: await stamp(schema), schema, collection, access, read, visible, local, item };
   }
 
-  /** True while the plan still matches the current schema and permissions. */
-  async function isCurrent(plan: LivePlan): Promise<boolean> {
-    return plan.stamp === (await stamp(await schemas.get()));
+  /** Changes whenever the schema or any permission changes: plans made under another stamp are stale. */
+  async function currentStamp(): Promise<string> {
+    return stamp(await schemas.get());
   }
 
   async function initial(accountability: Accountability, target: LiveTarget): Promise<LiveData> {
@@ -96,17 +96,29 @@ export function createLive(deps: { db: Db; schemas: SchemaStore; permissions: Pe
     return result.meta ? { data: result.data, meta: result.meta } : { data: result.data };
   }
 
+  /**
+   * Renders without touching the database when the plan allows it (creates and updates of local
+   * plans): synchronous, so a fan-out to many groups costs no awaits. Returns "async" otherwise.
+   */
+  function renderLocal(plan: LivePlan, event: ChangeEvent): LiveData | undefined | "async" {
+    if (event.action === "delete" || !plan.local) return "async";
+    const matching = event.rows.filter((row) => matchFilter(plan.visible, row));
+    const sorted = matching.length > 1 ? sortRows(matching, plan.read.sort, plan.collection.table.types) : matching;
+    // Copies: the event's rows are shared by every group.
+    const rows = sorted.slice(plan.read.offset, plan.read.offset + plan.read.limit).map((row) => ({ ...row }));
+    if (rows.length === 0) return undefined;
+    hideLocal(plan, rows);
+    const shaped = shapeRows(rows, plan.read.tree);
+    return { data: plan.item === undefined ? shaped : shaped[0] };
+  }
+
   async function render(plan: LivePlan, event: ChangeEvent): Promise<LiveData | undefined> {
+    const local = renderLocal(plan, event);
+    if (local !== "async") return local;
     if (event.action === "delete") return renderDelete(plan, event);
     let rows: Row[];
     let meta: ReadResult["meta"];
-    if (plan.local) {
-      const matching = event.rows.filter((row) => matchFilter(plan.visible, row));
-      const sorted = sortRows(matching, plan.read.sort, plan.collection.table.types);
-      // Copies: the event's rows are shared by every group.
-      rows = sorted.slice(plan.read.offset, plan.read.offset + plan.read.limit).map((row) => ({ ...row }));
-      hideLocal(plan, rows);
-    } else {
+    {
       const keys = event.keys.map((key) => canonicalKey(plan.collection, key));
       const changed = and([keyFilter(plan.collection, plan.collection.primaryKey, keys), plan.visible]);
       rows = (await runRead(db.knex, { ...plan.read, meta: undefined }, plan.access, changed)).data;
@@ -144,5 +156,5 @@ export function createLive(deps: { db: Db; schemas: SchemaStore; permissions: Pe
     return permissions.view(await schemas.get(), accountability);
   }
 
-  return { bindQuery, prepare, isCurrent, initial, render, view, schemas };
+  return { bindQuery, prepare, currentStamp, initial, render, renderLocal, view, schemas };
 }

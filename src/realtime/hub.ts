@@ -50,7 +50,10 @@ export class Hub {
   private readonly index = new Map<string, CollectionIndex>();
   /** What a subscriber asked for, as a group-key suffix computed once at subscribe time. */
   private readonly targetKeys = new WeakMap<HubSubscriber, string>();
-  private readonly plans = new Map<string, Promise<LivePlan>>();
+  /** Plans per group, valid while their stamp (schema and access versions) is current. */
+  private readonly plans = new Map<string, { stamp: string; plan?: LivePlan; pending: Promise<LivePlan> }>();
+  /** Permission fingerprints per (caller, collection), for the current stamp. */
+  private prints = { stamp: "", map: new Map<string, string>() };
   private queue: Promise<void> = Promise.resolve();
   private accessStamp = -1;
   /** Sequence numbers already committed when this hub started: it expects the ones after them. */
@@ -185,19 +188,20 @@ export class Hub {
     let subscribers = this.candidates(event);
     if (subscribers.length === 0) return;
     if (await this.revalidateOnAccessChange()) subscribers = this.candidates(event);
-    const groups = new Map<string, { accountability: Accountability; target: LiveTarget; members: HubSubscriber[] }>();
+    const stamp = await this.live.currentStamp();
+    if (this.prints.stamp !== stamp) this.prints = { stamp, map: new Map() };
     const schema = await this.live.schemas.get();
     const collection = schema.collections.get(event.collection);
-    const prints = new Map<string, string>();
+    const groups = new Map<string, { accountability: Accountability; target: LiveTarget; members: HubSubscriber[] }>();
     for (const subscriber of subscribers) {
       const accountability = subscriber.accountability();
       // Callers whose rules for this collection come out the same (e.g. every user of one role)
       // share a group, whoever they are: one render serves them all.
-      const own = accountabilityKey(accountability);
-      let print = prints.get(own);
+      const own = `${accountabilityKey(accountability)}\u0000${event.collection}`;
+      let print = this.prints.map.get(own);
       if (print === undefined) {
         print = collection ? (await this.live.view(accountability)).fingerprint(collection) : own;
-        prints.set(own, print);
+        this.prints.map.set(own, print);
       }
       const key = `${print}\u0000${this.targetKeys.get(subscriber)}`;
       const group = groups.get(key);
@@ -206,7 +210,8 @@ export class Hub {
     }
     let delivered = 0;
     for (const [key, group] of groups) {
-      const output = await this.render(key, group.accountability, group.target, event);
+      const rendered = this.render(key, stamp, group.accountability, group.target, event);
+      const output = rendered instanceof Promise ? await rendered : rendered; // no await (and no tick) for sync renders
       if (!output) continue;
       for (const subscriber of group.members) {
         subscriber.deliver(output);
@@ -217,33 +222,51 @@ export class Hub {
     }
   }
 
-  private async render(key: string, accountability: Accountability, target: LiveTarget, event: ChangeEvent): Promise<GroupOutput | undefined> {
+  /** One group's view of the event; synchronous when its plan is cached and renders from the event's rows. */
+  private render(key: string, stamp: string, accountability: Accountability, target: LiveTarget, event: ChangeEvent): GroupOutput | undefined | Promise<GroupOutput | undefined> {
     try {
-      let plan = this.plans.get(key);
-      if (!plan || !(await this.live.isCurrent(await plan))) {
+      let entry = this.plans.get(key);
+      if (!entry || entry.stamp !== stamp) {
         if (this.plans.size > PLAN_CACHE_LIMIT) this.plans.clear();
-        plan = this.live.prepare(accountability, target);
-        this.plans.set(key, plan);
-        plan.catch(() => this.plans.delete(key));
+        const pending = this.live.prepare(accountability, target);
+        const fresh: { stamp: string; plan?: LivePlan; pending: Promise<LivePlan> } = { stamp, pending };
+        pending.then((plan) => (fresh.plan = plan), () => this.plans.delete(key));
+        this.plans.set(key, (entry = fresh));
       }
-      const data = await this.live.render(await plan, event);
-      this.stats.renders += 1;
-      if (!data) return undefined;
-      const cache = new Map<string, string>();
-      return {
-        ...data,
-        action: event.action,
-        memo: (format, build) => {
-          let text = cache.get(format);
-          if (text === undefined) cache.set(format, (text = build()));
-          return text;
-        },
-      };
+      if (entry.plan) {
+        const local = this.live.renderLocal(entry.plan, event);
+        if (local !== "async") return this.output(local, event);
+      }
+      return this.renderAsync(entry.pending, event);
+    } catch (error) {
+      this.logger.debug({ err: error }, "live render skipped");
+      return undefined;
+    }
+  }
+
+  private async renderAsync(plan: Promise<LivePlan>, event: ChangeEvent): Promise<GroupOutput | undefined> {
+    try {
+      return this.output(await this.live.render(await plan, event), event);
     } catch (error) {
       // Lost access (revoked permission, deleted collection): the group simply gets nothing.
       this.logger.debug({ err: error }, "live render skipped");
       return undefined;
     }
+  }
+
+  private output(data: LiveData | undefined, event: ChangeEvent): GroupOutput | undefined {
+    this.stats.renders += 1;
+    if (!data) return undefined;
+    const cache = new Map<string, string>();
+    return {
+      ...data,
+      action: event.action,
+      memo: (format, build) => {
+        let text = cache.get(format);
+        if (text === undefined) cache.set(format, (text = build()));
+        return text;
+      },
+    };
   }
 
   /** After any user/role/policy/permission change, connections re-resolve who they are before the next event. */

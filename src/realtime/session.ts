@@ -270,7 +270,8 @@ export class Session {
 
   private deliver(subscription: Subscription, output: GroupOutput) {
     const body = output.memo("directus", () => subscriptionBody(output.action, output.data, output.meta));
-    const frame = withUid(body, subscription.uid);
+    // Subscribers of a group often share a uid (every SDK client's first is "1"): build each frame once.
+    const frame = output.memo(`directus:${subscription.uid ?? ""}`, () => withUid(body, subscription.uid));
     if (!subscription.pending) return this.send(frame);
     if (subscription.pending.length < MAX_PENDING_BEFORE_INIT) subscription.pending.push(frame);
     else this.socket.close(4008, "Too slow: too many events while the subscription started"); // never drop silently
