@@ -84,7 +84,7 @@ export function canonicalKey(collection: Collection, key: unknown): unknown {
 }
 
 /** All keys must exist (and pass the action's row filter), or the whole request is refused. */
-export async function existingKeys(trx: Executor, collection: Collection, keys: unknown[], filter: FilterNode | undefined): Promise<unknown[]> {
+async function existingKeys(trx: Executor, collection: Collection, keys: unknown[], filter: FilterNode | undefined): Promise<unknown[]> {
   if (keys.length > MAX_KEYS) throw invalidPayload(`At most ${MAX_KEYS} items can be changed in one request.`);
   const canonical = keys.map((key) => canonicalKey(collection, key));
   if (canonical.some((key) => key === undefined)) throw forbidden();

@@ -1,7 +1,7 @@
 // Turns a sanitized Query into a read plan: which columns, which relations, what order, how many.
 import { invalidQuery } from "../errors.js";
 import type { SortSpec } from "../db/rows.js";
-import { and, type FilterNode } from "../query/filter.js";
+import type { FilterNode } from "../query/filter.js";
 import { parseQuery, type Query } from "../query/params.js";
 import { compileFilter, compileSearch, fieldForbidden, isConcealed, type FieldAccess } from "./filter.js";
 import { linkOf, type Collection, type Link, type Schema } from "./schema.js";
@@ -161,4 +161,3 @@ function planFields(
   return tree;
 }
 
-export const combine = (...nodes: Array<FilterNode | undefined>) => and(nodes);

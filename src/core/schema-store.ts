@@ -72,7 +72,7 @@ function buildCollection(name: string, fields: Field[], meta: Record<string, unk
   };
 }
 
-export function toRelation(row: Record<string, unknown>): Relation {
+function toRelation(row: Record<string, unknown>): Relation {
   return {
     id: Number(row.id),
     collection: String(row.many_collection),

@@ -13,42 +13,23 @@ function literal(node: ValueNode, variables?: Record<string, unknown> | null): u
   }
 }
 
+/** A scalar that passes values through unchanged; the query language checks and casts them later. */
+const passThrough = (name: string, description: string) =>
+  new GraphQLScalarType({ name, description, serialize: (value) => value, parseValue: (value) => value, parseLiteral: literal });
+
 /** Any JSON value (json fields, relational values in inputs). */
-export const GraphQLJSON = new GraphQLScalarType({
-  name: "JSON",
-  description: "Any JSON value.",
-  serialize: (value) => value,
-  parseValue: (value) => value,
-  parseLiteral: literal,
-});
+export const GraphQLJSON = passThrough("JSON", "Any JSON value.");
 
 /** Numbers in filters accept numeric strings too, as the REST query language does. */
-export const GraphQLStringOrFloat = new GraphQLScalarType({
-  name: "GraphQLStringOrFloat",
-  description: "A number, or a string holding one.",
-  serialize: (value) => value,
-  parseValue: (value) => value,
-  parseLiteral: literal,
-});
+export const GraphQLStringOrFloat = passThrough("GraphQLStringOrFloat", "A number, or a string holding one.");
 
 export const EventEnum = new GraphQLEnumType({
   name: "EventEnum",
   values: { create: { value: "create" }, update: { value: "update" }, delete: { value: "delete" } },
 });
 
-export function outputScalar(type: FieldType): GraphQLOutputType {
-  switch (type) {
-    case "integer": return GraphQLInt;
-    case "float": case "decimal": return GraphQLFloat;
-    case "bigInteger": return GraphQLStringOrFloat;
-    case "boolean": return GraphQLBoolean;
-    case "json": return GraphQLJSON;
-    case "csv": return new GraphQLList(GraphQLString);
-    default: return GraphQLString;
-  }
-}
-
-export function inputScalar(type: FieldType): GraphQLInputType {
+/** The GraphQL type of a field's values (every one of these works as input and as output). */
+export function scalarFor(type: FieldType): GraphQLOutputType & GraphQLInputType {
   switch (type) {
     case "integer": return GraphQLInt;
     case "float": case "decimal": return GraphQLFloat;

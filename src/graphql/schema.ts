@@ -13,7 +13,7 @@ import { internalCollections } from "../core/system-collections.js";
 import { AppError, isAppError } from "../errors.js";
 import type { Query } from "../query/params.js";
 import { isNumberType } from "../query/values.js";
-import { EventEnum, GraphQLJSON, inputScalar, operatorsFor, outputScalar } from "./scalars.js";
+import { EventEnum, GraphQLJSON, operatorsFor, scalarFor } from "./scalars.js";
 import { selectionToQuery, fieldsOf } from "./selection.js";
 
 export interface MutationEvent {
@@ -76,7 +76,7 @@ export function buildSchema(schema: Schema, view: AccessView): GraphQLSchema {
           if (link?.kind === "m2o" && related) fields[field.field] = { type: objectOf(related) };
           else if (link?.kind === "o2m" && related) fields[field.field] = { type: new GraphQLList(objectOf(related)), args: listArgs(related) };
           else if (field.type === "alias") continue;
-          else fields[field.field] = { type: field.field === collection.primaryKey ? new GraphQLNonNull(GraphQLID) : outputScalar(field.type) };
+          else fields[field.field] = { type: field.field === collection.primaryKey ? new GraphQLNonNull(GraphQLID) : scalarFor(field.type) };
         }
         return fields;
       },
@@ -128,7 +128,7 @@ export function buildSchema(schema: Schema, view: AccessView): GraphQLSchema {
     for (const field of collection.fields.values()) {
       if (!validName(field.field) || (access.fields !== "*" && !access.fields.has(field.field) && field.field !== collection.primaryKey)) continue;
       const link = linkOf(schema, collection.collection, field.field);
-      fields[field.field] = { type: link ? GraphQLJSON : field.field === collection.primaryKey ? GraphQLID : inputScalar(field.type) };
+      fields[field.field] = { type: link ? GraphQLJSON : field.field === collection.primaryKey ? GraphQLID : scalarFor(field.type) };
     }
     if (Object.keys(fields).length === 0) return undefined;
     return new GraphQLInputObjectType({ name: `${action}_${collection.collection}_input`, fields });

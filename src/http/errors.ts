@@ -2,7 +2,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { AppError, errorTable, isAppError, type ErrorCode } from "../errors.js";
 
-export function toAppError(error: unknown): AppError | undefined {
+function toAppError(error: unknown): AppError | undefined {
   if (isAppError(error)) return error;
   const fastifyError = error as Partial<FastifyError>;
   switch (fastifyError?.code) {
