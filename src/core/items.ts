@@ -1,6 +1,5 @@
 // The single read and write path for items of every collection: permissions, variables, events.
 import type { Db, Executor } from "../db/db.js";
-import { incrementCounter } from "../db/rows.js";
 import { isRetryableConflict, translateDbError } from "../db/errors.js";
 import { collectionForbidden, forbidden, isAppError } from "../errors.js";
 import type { FilterNode } from "../query/filter.js";
@@ -10,7 +9,7 @@ import type { ChangeEvent, Events } from "./events.js";
 import { keyFilter, runRead, shapeRows, type ReadResult } from "./items-read.js";
 import { canonicalKey, createOne, deleteMany, updateMany, type WriteContext } from "./items-write.js";
 import { runAggregate } from "./aggregate.js";
-import { recordEvents } from "./outbox.js";
+import { numberEvents, recordEvents } from "./outbox.js";
 import type { Action, Permissions } from "./permissions.js";
 import { planRead, type Limits } from "./query.js";
 import type { Collection, Schema } from "./schema.js";
@@ -50,21 +49,6 @@ async function retryConflicts<T>(run: () => Promise<T>): Promise<T> {
       if (attempt >= 4 || !isRetryableConflict(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
     }
-  }
-}
-
-/** Gives each event its collection's next sequence numbers, last thing before commit (see incrementCounter). */
-async function numberEvents(trx: Executor, events: ChangeEvent[]) {
-  const counts = new Map<string, number>();
-  for (const event of events) counts.set(event.collection, (counts.get(event.collection) ?? 0) + 1);
-  const next = new Map<string, number>();
-  for (const [collection, count] of [...counts].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    next.set(collection, (await incrementCounter(trx, "tidings_sequences", collection, count)) - count + 1);
-  }
-  for (const event of events) {
-    const seq = next.get(event.collection)!;
-    event.seq = seq;
-    next.set(event.collection, seq + 1);
   }
 }
 

@@ -1,11 +1,26 @@
-// Committed change events kept for a while in the database, so instances can recover ones the bus lost.
+// Change events' commit-order numbers, and the events kept a while in the database so instances can recover ones the bus lost.
 import type { Executor } from "../db/db.js";
-import { deleteRows, insertRows, readCounters, selectRows } from "../db/rows.js";
+import { deleteRows, incrementCounter, insertRows, readCounters, selectRows } from "../db/rows.js";
 import { and, type FilterNode } from "../query/filter.js";
 import type { ChangeEvent } from "./events.js";
 import { systemTable } from "./system-collections.js";
 
 const table = () => systemTable("tidings_outbox");
+
+/** Gives each event its collection's next sequence numbers, last thing before commit (see incrementCounter). */
+export async function numberEvents(trx: Executor, events: ChangeEvent[]) {
+  const counts = new Map<string, number>();
+  for (const event of events) counts.set(event.collection, (counts.get(event.collection) ?? 0) + 1);
+  const next = new Map<string, number>();
+  for (const [collection, count] of [...counts].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    next.set(collection, (await incrementCounter(trx, "tidings_sequences", collection, count)) - count + 1);
+  }
+  for (const event of events) {
+    const seq = next.get(event.collection)!;
+    event.seq = seq;
+    next.set(event.collection, seq + 1);
+  }
+}
 
 /** Written inside the change's own transaction: an event exists here exactly when its change committed. */
 export async function recordEvents(trx: Executor, events: ChangeEvent[], now: Date): Promise<void> {
