@@ -1,13 +1,11 @@
 // Creating, changing and dropping user collections (table DDL plus directus_collections rows).
-import type { Db, Executor } from "../db/db.js";
 import { createTable, dropTable } from "../db/ddl.js";
-import { translateDbError } from "../db/errors.js";
 import { deleteRows, insertRow, updateRows } from "../db/rows.js";
 import { invalidPayload } from "../errors.js";
 import type { FilterNode } from "../query/filter.js";
 import { assertIdentifier, columnSpec, deleteFieldRows, deleteRelationRowsFor, insertFieldRow, isObject, parseFieldInput, userCollection } from "./fields.js";
 import type { Collection, Field, Schema } from "./schema.js";
-import { bumpSchemaVersion } from "./schema-store.js";
+import type { SchemaChange } from "./schema-change.js";
 import { isSystemCollection, systemTable } from "./system-collections.js";
 
 const byName = (collection: string): FilterNode => ({ kind: "field", field: "collection", type: "string", op: "_eq", value: collection });
@@ -20,19 +18,7 @@ const defaultPrimaryKey = (collection: string): Field =>
     schema: { is_primary_key: true, has_auto_increment: true },
   });
 
-export function createCollections(db: Db, reload: () => Promise<Schema>, schemaOf: () => Promise<Schema>) {
-  async function change(collection: string, work: (trx: Executor) => Promise<void>): Promise<Schema> {
-    try {
-      await db.transaction(async (trx) => {
-        await work(trx);
-        await bumpSchemaVersion(trx);
-      });
-    } catch (error) {
-      throw translateDbError(error, collection);
-    }
-    return reload();
-  }
-
+export function createCollections(change: SchemaChange, schemaOf: () => Promise<Schema>) {
   return {
     async create(input: unknown): Promise<Collection> {
       if (!isObject(input)) throw invalidPayload("A collection must be an object.");
@@ -62,10 +48,12 @@ export function createCollections(db: Db, reload: () => Promise<Schema>, schemaO
       }
       const meta = isObject(input.meta) ? { ...input.meta } : {};
       delete meta.collection;
-      const schema = await change(name, async (trx) => {
+      const schema = await change(name, async ({ trx, note }) => {
         if (!folder) await createTable(trx, name, fields.filter((field) => field.type !== "alias").map(columnSpec));
         await insertRow(trx, systemTable("directus_collections"), { collection: name, meta, folder });
         for (const [index, field] of fields.entries()) await insertFieldRow(trx, field, index + 1);
+        await note("directus_collections", "create", byName(name));
+        await note("directus_fields", "create", byName(name));
       });
       return schema.collections.get(name)!;
     },
@@ -75,15 +63,18 @@ export function createCollections(db: Db, reload: () => Promise<Schema>, schemaO
       if (!isObject(input)) throw invalidPayload("A collection update must be an object.");
       const meta = { ...collection.meta, ...(isObject(input.meta) ? input.meta : {}) };
       delete meta.collection;
-      const schema = await change(name, async (trx) => {
+      const schema = await change(name, async ({ trx, note }) => {
         await updateRows(trx, systemTable("directus_collections"), { meta }, byName(name));
+        await note("directus_collections", "update", byName(name));
       });
       return schema.collections.get(name)!;
     },
 
     async remove(name: string): Promise<void> {
       const collection = userCollection(await schemaOf(), name);
-      await change(name, async (trx) => {
+      await change(name, async ({ trx, note }) => {
+        await note("directus_fields", "delete", byName(name));
+        await note("directus_collections", "delete", byName(name));
         if (!collection.folder) await dropTable(trx, name);
         await deleteRows(trx, systemTable("directus_collections"), byName(name));
         await deleteFieldRows(trx, name);

@@ -10,6 +10,7 @@ import { createItems } from "./items.js";
 import { createPermissions } from "./permissions.js";
 import type { Limits } from "./query.js";
 import { createRelations } from "./relations.js";
+import { createSchemaChange } from "./schema-change.js";
 import { createSchemaStore } from "./schema-store.js";
 import type { PathReader } from "./variables.js";
 import { watchVersion } from "./versions.js";
@@ -43,6 +44,7 @@ export async function createCore(db: Db, options: CoreOptions) {
     return schema;
   };
   const schemaOf = () => schemas.get();
+  const change = createSchemaChange(db, reload, events);
   const items = createItems({
     db, schemas, events, permissions, limits: options,
     accessMoved: () => accessVersion.moved(),
@@ -59,9 +61,9 @@ export async function createCore(db: Db, options: CoreOptions) {
     permissions,
     adminCredentials,
     items,
-    collections: createCollections(db, reload, schemaOf),
-    fields: createFields(db, reload, schemaOf),
-    relations: createRelations(db, reload, schemaOf),
+    collections: createCollections(change, schemaOf),
+    fields: createFields(change, schemaOf),
+    relations: createRelations(change, schemaOf),
     accessVersion,
     access: resolver,
     auth: createAuth(db, options, resolver),

@@ -1,14 +1,13 @@
 // Adding, changing and removing fields of user collections (column DDL plus directus_fields rows).
-import type { Db, Executor } from "../db/db.js";
+import type { Executor } from "../db/db.js";
 import { addColumn, alterColumn, dropColumn, type ColumnSpec } from "../db/ddl.js";
-import { translateDbError } from "../db/errors.js";
 import { deleteRows, insertRow, updateRows } from "../db/rows.js";
 import { AppError, collectionForbidden, invalidPayload } from "../errors.js";
 import { and, type FilterNode } from "../query/filter.js";
 import { isFieldType, toCanonical, type FieldType } from "../query/values.js";
 import { fieldForbidden } from "./filter.js";
 import type { Collection, Field, FieldSchema, Schema } from "./schema.js";
-import { bumpSchemaVersion } from "./schema-store.js";
+import type { SchemaChange } from "./schema-change.js";
 import { systemTable } from "./system-collections.js";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -122,28 +121,17 @@ export function userCollection(schema: Schema, name: string): Collection {
   return collection;
 }
 
-export function createFields(db: Db, reload: () => Promise<Schema>, schemaOf: () => Promise<Schema>) {
-  async function change<T>(collection: string, work: (trx: Executor) => Promise<T>): Promise<Schema> {
-    try {
-      await db.transaction(async (trx) => {
-        await work(trx);
-        await bumpSchemaVersion(trx);
-      });
-    } catch (error) {
-      throw translateDbError(error, collection);
-    }
-    return reload();
-  }
-
+export function createFields(change: SchemaChange, schemaOf: () => Promise<Schema>) {
   return {
     async create(collectionName: string, input: unknown): Promise<Field> {
       const collection = userCollection(await schemaOf(), collectionName);
       const field = parseFieldInput(collectionName, input);
       if (collection.fields.has(field.field)) throw invalidPayload(`Field "${field.field}" already exists in collection "${collectionName}".`);
       if (field.schema?.is_primary_key) throw invalidPayload("A collection's primary key is set when the collection is created.");
-      const schema = await change(collectionName, async (trx) => {
+      const schema = await change(collectionName, async ({ trx, note }) => {
         if (field.type !== "alias" && !collection.folder) await addColumn(trx, collectionName, columnSpec(field));
         await insertFieldRow(trx, field, collection.fields.size + 1);
+        await note("directus_fields", "create", fieldRowFilter(collectionName, field.field));
       });
       return schema.collections.get(collectionName)!.fields.get(field.field)!;
     },
@@ -163,11 +151,12 @@ export function createFields(db: Db, reload: () => Promise<Schema>, schemaOf: ()
         throw invalidPayload("The primary key can't be changed.");
       }
       const columnChanged = merged.schema && JSON.stringify([merged.type, merged.schema]) !== JSON.stringify([previous.type, previous.schema]);
-      const schema = await change(collectionName, async (trx) => {
+      const schema = await change(collectionName, async ({ trx, note }) => {
         if (columnChanged && !collection.folder) await alterColumn(trx, collectionName, columnSpec(merged), columnSpec(previous));
         await updateRows(trx, systemTable("directus_fields"), {
           type: merged.type, special: merged.special.join(","), meta: merged.meta, schema: merged.schema,
         }, fieldRowFilter(collectionName, fieldName));
+        await note("directus_fields", "update", fieldRowFilter(collectionName, fieldName));
       });
       return schema.collections.get(collectionName)!.fields.get(fieldName)!;
     },
@@ -178,7 +167,8 @@ export function createFields(db: Db, reload: () => Promise<Schema>, schemaOf: ()
       const field = collection.fields.get(fieldName);
       if (!field) throw fieldForbidden(collectionName, fieldName);
       if (field.schema?.is_primary_key) throw new AppError("INVALID_PAYLOAD", "The primary key can't be deleted.");
-      await change(collectionName, async (trx) => {
+      await change(collectionName, async ({ trx, note }) => {
+        await note("directus_fields", "delete", fieldRowFilter(collectionName, fieldName));
         if (field.type !== "alias" && !collection.folder) await dropColumn(trx, collectionName, fieldName);
         await deleteFieldRows(trx, collectionName, fieldName);
         await deleteRelationRowsFor(trx, collectionName, fieldName);

@@ -1,12 +1,11 @@
 // Declaring relations between collections (directus_relations rows; integrity is kept by core/items).
-import type { Db } from "../db/db.js";
 import { deleteRows, insertRow, updateRows } from "../db/rows.js";
 import { AppError, invalidPayload } from "../errors.js";
 import { and, type FilterNode } from "../query/filter.js";
 import { fieldForbidden } from "./filter.js";
 import { isObject, userCollection } from "./fields.js";
 import type { Relation, Schema } from "./schema.js";
-import { bumpSchemaVersion } from "./schema-store.js";
+import type { SchemaChange } from "./schema-change.js";
 import { systemTable } from "./system-collections.js";
 
 const ON_DELETE = ["SET NULL", "CASCADE", "NO ACTION", "RESTRICT", "SET DEFAULT"];
@@ -17,15 +16,7 @@ export function findRelation(schema: Schema, collection: string, field: string):
   return schema.relations.find((relation) => relation.id !== null && relation.collection === collection && relation.field === field);
 }
 
-export function createRelations(db: Db, reload: () => Promise<Schema>, schemaOf: () => Promise<Schema>) {
-  async function change(work: (trx: Parameters<Parameters<Db["transaction"]>[0]>[0]) => Promise<void>): Promise<Schema> {
-    await db.transaction(async (trx) => {
-      await work(trx);
-      await bumpSchemaVersion(trx);
-    });
-    return reload();
-  }
-
+export function createRelations(change: SchemaChange, schemaOf: () => Promise<Schema>) {
   return {
     async create(input: unknown): Promise<Relation> {
       if (!isObject(input)) throw invalidPayload("A relation must be an object.");
@@ -56,7 +47,7 @@ export function createRelations(db: Db, reload: () => Promise<Schema>, schemaOf:
       const onDelete = String((isObject(input.schema) ? input.schema.on_delete : undefined) ?? "SET NULL").toUpperCase();
       if (!ON_DELETE.includes(onDelete)) throw invalidPayload(`"schema.on_delete" must be one of ${ON_DELETE.join(", ")}.`);
       const text = (value: unknown) => (typeof value === "string" ? value : null);
-      const fresh = await change(async (trx) => {
+      const fresh = await change(many.collection, async ({ trx, note }) => {
         await insertRow(trx, systemTable("directus_relations"), {
           many_collection: many.collection,
           many_field: fieldName,
@@ -67,6 +58,7 @@ export function createRelations(db: Db, reload: () => Promise<Schema>, schemaOf:
           one_deselect_action: text(meta.one_deselect_action) ?? "nullify",
           on_delete: onDelete,
         });
+        await note("directus_relations", "create", and([eq("many_collection", many.collection), eq("many_field", fieldName)]));
       });
       return findRelation(fresh, many.collection, fieldName)!;
     },
@@ -84,8 +76,9 @@ export function createRelations(db: Db, reload: () => Promise<Schema>, schemaOf:
         if (!ON_DELETE.includes(onDelete)) throw invalidPayload(`"schema.on_delete" must be one of ${ON_DELETE.join(", ")}.`);
         values.on_delete = onDelete;
       }
-      const fresh = await change(async (trx) => {
+      const fresh = await change(collection, async ({ trx, note }) => {
         await updateRows(trx, systemTable("directus_relations"), values, eq("id", relation.id));
+        await note("directus_relations", "update", eq("id", relation.id));
       });
       return findRelation(fresh, collection, field)!;
     },
@@ -93,8 +86,9 @@ export function createRelations(db: Db, reload: () => Promise<Schema>, schemaOf:
     async remove(collection: string, field: string): Promise<void> {
       const relation = findRelation(await schemaOf(), collection, field);
       if (!relation) throw new AppError("FORBIDDEN");
-      await change(async (trx) => {
-        await deleteRows(trx, systemTable("directus_relations"), and([eq("id", relation.id)]));
+      await change(collection, async ({ trx, note }) => {
+        await note("directus_relations", "delete", eq("id", relation.id));
+        await deleteRows(trx, systemTable("directus_relations"), eq("id", relation.id));
       });
     },
   };
