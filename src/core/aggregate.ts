@@ -4,7 +4,7 @@ import { aggregateRows, type AggregateFunction } from "../db/rows.js";
 import { invalidQuery } from "../errors.js";
 import { and, type FilterNode } from "../query/filter.js";
 import type { Query } from "../query/params.js";
-import { compileFilter, compileSearch, fieldForbidden } from "./filter.js";
+import { compileFilter, compileSearch, fieldForbidden, isConcealed } from "./filter.js";
 import type { ActionAccess, ReadAccess } from "./permissions.js";
 import { resolveLimit, type Limits } from "./query.js";
 import type { Collection, Schema } from "./schema.js";
@@ -18,7 +18,8 @@ export async function runAggregate(
   const readable = (field: string) => {
     if (field === "*") return;
     const known = collection.fields.get(field);
-    if (!known || known.type === "alias" || !access.canRead(collection.collection, field)) throw fieldForbidden(collection.collection, field);
+    // Aggregates reveal values: concealed fields and fields readable on some rows only are off limits.
+    if (!known || known.type === "alias" || !access.canQuery(collection.collection, field) || isConcealed(known)) throw fieldForbidden(collection.collection, field);
   };
   const aggregates: Array<{ fn: AggregateFunction; field: string }> = [];
   for (const [fn, fields] of Object.entries(query.aggregate ?? {})) {

@@ -8,11 +8,16 @@ import { linkOf, type Collection, type Schema } from "./schema.js";
 export interface FieldAccess {
   /** Extra row filter that every row of `collection` reached through a relation must pass. */
   rowFilter(collection: string): FilterNode | undefined;
-  /** Whether the caller may read (and so filter on) this field. */
+  /** Whether the caller may read this field (on at least some rows). */
   canRead(collection: string, field: string): boolean;
+  /**
+   * Whether the caller may filter, sort, search or aggregate on this field: only when it is readable on
+   * every row it can see (a field granted on some rows only would reveal itself on the others).
+   */
+  canQuery(collection: string, field: string): boolean;
 }
 
-export const fullAccess: FieldAccess = { rowFilter: () => undefined, canRead: () => true };
+export const fullAccess: FieldAccess = { rowFilter: () => undefined, canRead: () => true, canQuery: () => true };
 
 const MAX_IN_LIST = 10_000;
 const MAX_NODES = 2_000;
@@ -67,9 +72,8 @@ function compileField(
   schema: Schema, collection: Collection, name: string, value: unknown, access: FieldAccess, depth: number, budget: Budget,
 ): FilterNode {
   const field = collection.fields.get(name);
-  if (!field || !access.canRead(collection.collection, name)) throw fieldForbidden(collection.collection, name);
   // Filtering on a hash or concealed value would reveal it one character at a time.
-  if (isConcealed(field)) throw fieldForbidden(collection.collection, name);
+  if (!field || !access.canQuery(collection.collection, name) || isConcealed(field)) throw fieldForbidden(collection.collection, name);
   if (!value || typeof value !== "object" || Array.isArray(value)) {
     throw invalidQuery(`The filter on field "${name}" must be an object of operators.`);
   }
@@ -145,7 +149,7 @@ function compileComparison(field: string, type: FieldType, op: Operator, operand
 export function compileSearch(collection: Collection, search: string, access: FieldAccess = fullAccess): FilterNode {
   const nodes: FilterNode[] = [];
   for (const field of collection.fields.values()) {
-    if (!access.canRead(collection.collection, field.field) || isConcealed(field)) continue;
+    if (!access.canQuery(collection.collection, field.field) || isConcealed(field)) continue;
     if (field.type === "string" || field.type === "text" || field.type === "csv") {
       nodes.push({ kind: "field", field: field.field, type: field.type, op: "_icontains", value: search });
     } else if (isNumberType(field.type) || field.type === "uuid") {

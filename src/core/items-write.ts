@@ -137,7 +137,9 @@ async function prepareValues(ctx: WriteContext, collection: Collection, payload:
   for (const [name, raw] of Object.entries(input)) {
     const field = collection.fields.get(name);
     if (!field) throw invalidPayload(`Field "${name}" does not exist in collection "${collection.collection}".`);
-    if (access.fields !== "*" && !access.fields.has(name) && !(name in access.presets) && name !== collection.primaryKey) {
+    // On update the primary key only names the item (it is never changed); on create it needs permission.
+    if (action === "update" && name === collection.primaryKey) continue;
+    if (access.fields !== "*" && !access.fields.has(name) && !(name in access.presets)) {
       throw new AppError("FORBIDDEN", `You don't have permission to write field "${name}" in collection "${collection.collection}".`);
     }
     const link = linkOf(ctx.schema, collection.collection, name);

@@ -147,6 +147,10 @@ export function createPermissions(deps: PermissionsDeps): Permissions {
             const rules = readOf(name);
             return Boolean(rules) && (rules!.fields === "*" || rules!.fields.has(field));
           },
+          canQuery: (name, field) => {
+            const rules = readOf(name);
+            return Boolean(rules) && (rules!.fields === "*" || rules!.fields.has(field)) && !rules!.conditions?.has(field);
+          },
           fieldConditions: (name) => readOf(name)?.conditions,
         };
       },

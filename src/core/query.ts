@@ -69,7 +69,7 @@ export function planSort(schema: Schema, collection: Collection, sort: string[],
     const path: SortSpec["path"] = [];
     let current = collection;
     for (const segment of segments.slice(0, -1)) {
-      if (!current.fields.has(segment) || !access.canRead(current.collection, segment)) throw fieldForbidden(current.collection, segment);
+      if (!current.fields.has(segment) || !access.canQuery(current.collection, segment)) throw fieldForbidden(current.collection, segment);
       const link = linkOf(schema, current.collection, segment);
       if (link?.kind !== "m2o") throw invalidQuery(`Can't sort by "${entry}": only many-to-one relations can be sorted through.`);
       path.push({ field: segment, related: link.related, relatedKey: link.relatedKey });
@@ -77,7 +77,7 @@ export function planSort(schema: Schema, collection: Collection, sort: string[],
     }
     const field = segments[segments.length - 1];
     const target = current.fields.get(field);
-    if (!target || !access.canRead(current.collection, field) || isConcealed(target)) throw fieldForbidden(current.collection, field);
+    if (!target || !access.canQuery(current.collection, field) || isConcealed(target)) throw fieldForbidden(current.collection, field);
     if (target.type === "alias") throw invalidQuery(`Can't sort by the alias field "${field}".`);
     return { path, field, descending };
   });

@@ -126,7 +126,8 @@ export function buildSchema(schema: Schema, view: AccessView): GraphQLSchema {
     if (!access) return undefined;
     const fields: GraphQLInputFieldConfigMap = {};
     for (const field of collection.fields.values()) {
-      if (!validName(field.field) || (access.fields !== "*" && !access.fields.has(field.field) && field.field !== collection.primaryKey)) continue;
+      const key = action === "update" && field.field === collection.primaryKey; // names the item in update_*_batch
+      if (!validName(field.field) || (access.fields !== "*" && !access.fields.has(field.field) && !key)) continue;
       const link = linkOf(schema, collection.collection, field.field);
       fields[field.field] = { type: link ? GraphQLJSON : field.field === collection.primaryKey ? GraphQLID : scalarFor(field.type) };
     }

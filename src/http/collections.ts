@@ -4,7 +4,7 @@ import type { Core } from "../core/core.js";
 import { collectionOutput } from "../core/schema-output.js";
 import { internalCollections } from "../core/system-collections.js";
 import { collectionForbidden } from "../errors.js";
-import { requireAdmin, requirePermission } from "./context.js";
+import { requireAdmin, requirePermission, schemaVisibility } from "./context.js";
 
 type Params = { collection: string };
 
@@ -12,7 +12,8 @@ export function registerCollectionRoutes(app: FastifyInstance, core: Core) {
   app.get("/collections", async (request) => {
     await requirePermission(core, request, "directus_collections", "read");
     const schema = await core.schemas.get();
-    const visible = [...schema.collections.values()].filter((collection) => !internalCollections.has(collection.collection));
+    const sees = await schemaVisibility(core, request);
+    const visible = [...schema.collections.values()].filter((collection) => !internalCollections.has(collection.collection) && sees.collection(collection.collection));
     return { data: visible.map(collectionOutput) };
   });
 
@@ -20,7 +21,7 @@ export function registerCollectionRoutes(app: FastifyInstance, core: Core) {
     await requirePermission(core, request, "directus_collections", "read");
     const { collection } = request.params as Params;
     const found = (await core.schemas.get()).collections.get(collection);
-    if (!found || internalCollections.has(collection)) throw collectionForbidden(collection);
+    if (!found || internalCollections.has(collection) || !(await schemaVisibility(core, request)).collection(collection)) throw collectionForbidden(collection);
     return { data: collectionOutput(found) };
   });
 

@@ -44,3 +44,23 @@ export async function requirePermission(core: Core, request: FastifyRequest, col
   if (!target) throw forbidden();
   (await core.permissions.view(schema, request.accountability)).access(target, action);
 }
+
+/** What the caller may see of the schema itself: collections and fields it can read (admins: all). */
+export async function schemaVisibility(core: Core, request: FastifyRequest) {
+  const schema = await core.schemas.get();
+  if (request.accountability.admin) return { collection: () => true, field: () => true };
+  const view = await core.permissions.view(schema, request.accountability);
+  const readable = (name: string) => {
+    const collection = schema.collections.get(name);
+    if (!collection) return undefined;
+    try {
+      return view.access(collection, "read");
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    collection: (name: string) => readable(name) !== undefined,
+    field: (name: string, field: string) => readable(name)?.canRead(name, field) ?? false,
+  };
+}

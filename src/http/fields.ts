@@ -1,42 +1,44 @@
 // /fields: the fields of every collection, and adding, changing and removing them.
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Core } from "../core/core.js";
 import { fieldForbidden } from "../core/filter.js";
 import { fieldOutput } from "../core/schema-output.js";
 import { internalCollections } from "../core/system-collections.js";
 import { collectionForbidden } from "../errors.js";
-import { requireAdmin, requirePermission } from "./context.js";
+import { requireAdmin, requirePermission, schemaVisibility } from "./context.js";
 
 type Params = { collection: string; field: string };
 
 export function registerFieldRoutes(app: FastifyInstance, core: Core) {
-  const collectionOf = async (name: string) => {
+  const collectionOf = async (request: FastifyRequest, name: string) => {
     const collection = (await core.schemas.get()).collections.get(name);
-    if (!collection || internalCollections.has(name)) throw collectionForbidden(name);
-    return collection;
+    const sees = await schemaVisibility(core, request);
+    if (!collection || internalCollections.has(name) || !sees.collection(name)) throw collectionForbidden(name);
+    return { collection, sees };
   };
 
   app.get("/fields", async (request) => {
     await requirePermission(core, request, "directus_fields", "read");
     const schema = await core.schemas.get();
+    const sees = await schemaVisibility(core, request);
     const fields = [...schema.collections.values()]
-      .filter((collection) => !internalCollections.has(collection.collection))
-      .flatMap((collection) => [...collection.fields.values()]);
+      .filter((collection) => !internalCollections.has(collection.collection) && sees.collection(collection.collection))
+      .flatMap((collection) => [...collection.fields.values()].filter((field) => sees.field(collection.collection, field.field)));
     return { data: fields.map(fieldOutput) };
   });
 
   app.get("/fields/:collection", async (request) => {
     await requirePermission(core, request, "directus_fields", "read");
-    const collection = await collectionOf((request.params as Params).collection);
-    return { data: [...collection.fields.values()].map(fieldOutput) };
+    const { collection, sees } = await collectionOf(request, (request.params as Params).collection);
+    return { data: [...collection.fields.values()].filter((field) => sees.field(collection.collection, field.field)).map(fieldOutput) };
   });
 
   app.get("/fields/:collection/:field", async (request) => {
     await requirePermission(core, request, "directus_fields", "read");
     const { field } = request.params as Params;
-    const collection = await collectionOf((request.params as Params).collection);
+    const { collection, sees } = await collectionOf(request, (request.params as Params).collection);
     const found = collection.fields.get(field);
-    if (!found) throw fieldForbidden(collection.collection, field);
+    if (!found || !sees.field(collection.collection, field)) throw fieldForbidden(collection.collection, field);
     return { data: fieldOutput(found) };
   });
 

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createHandler, type Request as GraphQLRequest } from "graphql-http";
 import { GraphQLError } from "graphql";
 import { formatError, type GraphQLService } from "../graphql/service.js";
+import { errorBody } from "./errors.js";
 
 export function registerGraphQLRoutes(app: FastifyInstance, graphql: GraphQLService) {
   const handler = createHandler<FastifyRequest, undefined>({
@@ -28,6 +29,16 @@ export function registerGraphQLRoutes(app: FastifyInstance, graphql: GraphQLServ
     } as unknown as GraphQLRequest<FastifyRequest, undefined>);
     reply.status(init.status);
     for (const [name, value] of Object.entries(init.headers ?? {})) if (value) reply.header(name, value);
+    // graphql-http refuses some requests itself (a mutation over GET: 405) without an error code.
+    if (init.status >= 400 && typeof body === "string" && !body.includes('"code"')) {
+      let message = "Invalid request.";
+      try {
+        message = (JSON.parse(body) as { errors?: Array<{ message?: string }> }).errors?.[0]?.message ?? message;
+      } catch {
+        message = body.slice(0, 200) || message; // not JSON: its text is the reason
+      }
+      return reply.type("application/json; charset=utf-8").send(errorBody("INVALID_PAYLOAD", `Invalid payload. ${message}`));
+    }
     return reply.send(body ?? "");
   };
   app.post("/graphql", serve);

@@ -21,6 +21,8 @@ export interface GraphQLSocketState {
   timers: Set<NodeJS.Timeout>;
   /** Rate-limiter key. */
   id: string;
+  /** The token the socket authenticated with (a static token is re-checked when access changes). */
+  credential?: string;
 }
 
 /** Events a subscriber has not consumed yet; past this the socket is closed instead of growing memory. */
@@ -41,6 +43,7 @@ export function createGraphQLSockets(deps: { core: Core; live: Live; hub: Hub; g
             const accountability = await core.auth.authenticate(token, state.client);
             if (!accountability.user && !accountability.role) return false;
             state.accountability = accountability;
+            state.credential = token;
           } catch {
             return false;
           }
@@ -129,8 +132,12 @@ export function createGraphQLSockets(deps: { core: Core; live: Live; hub: Hub; g
     const user = state.accountability.user;
     if (!user) return;
     try {
-      const fresh = await core.access.user(user, state.client);
-      state.accountability = { ...fresh, expiresAt: state.accountability.expiresAt };
+      const expiresAt = state.accountability.expiresAt;
+      const fresh = state.credential && !expiresAt
+        ? await core.auth.authenticate(state.credential, state.client)
+        : await core.access.user(user, state.client);
+      if (fresh.user !== user) throw new Error("the token now belongs to someone else");
+      state.accountability = { ...fresh, expiresAt };
     } catch {
       state.close(FORBIDDEN, "Forbidden");
     }

@@ -43,6 +43,8 @@ const SYSTEM_ITEMLESS = new Set(["directus_fields", "directus_relations"]);
 
 export class Session {
   private accountability: Accountability;
+  /** The token this socket authenticated with (a static token is re-checked when access changes). */
+  private credential?: string;
   private expiresAt?: number;
   private awaitingHandshake: boolean;
   private readonly subscriptions = new Set<Subscription>();
@@ -60,9 +62,10 @@ export class Session {
     private readonly socket: Socket,
     private readonly deps: SessionDeps,
     private readonly client: Client,
-    initial: { accountability: Accountability; authenticated: boolean },
+    initial: { accountability: Accountability; authenticated: boolean; credential?: string },
   ) {
     this.accountability = initial.accountability;
+    this.credential = initial.credential;
     this.awaitingHandshake = deps.endpoint.auth === "handshake" && !initial.authenticated;
     if (this.awaitingHandshake) this.later(deps.endpoint.authTimeoutMs, () => this.failHandshake());
     this.armExpiry();
@@ -108,7 +111,11 @@ export class Session {
     const user = this.accountability.user;
     if (!user) return;
     try {
-      const fresh = await this.deps.core.access.user(user, this.client);
+      // A rotated static token stops working here too, not only on REST.
+      const fresh = this.credential && !this.expiresAt
+        ? await this.deps.core.auth.authenticate(this.credential, this.client)
+        : await this.deps.core.access.user(user, this.client);
+      if (fresh.user !== user) throw new Error("the token now belongs to someone else");
       this.accountability = { ...fresh, expiresAt: this.expiresAt };
     } catch {
       this.accountability = await this.deps.core.access.anonymous(this.client);
@@ -185,6 +192,7 @@ export class Session {
       if (!accountability.user && !accountability.role) throw new AppError("INVALID_CREDENTIALS");
       this.accountability = accountability;
       this.expiresAt = accountability.expiresAt;
+      this.credential = accessToken;
       this.clearTimer(this.reauthTimer);
       this.reauthTimer = undefined;
       this.armExpiry();
@@ -195,6 +203,7 @@ export class Session {
       if (duringHandshake) return false;
       this.accountability = await this.deps.core.access.anonymous(this.client);
       this.expiresAt = undefined;
+      this.credential = undefined;
       this.send(errorFrame("auth", "AUTH_FAILED", AUTH_FAILED, message.uid));
       if (this.deps.endpoint.auth !== "public") this.socket.close();
       return false;
@@ -218,6 +227,7 @@ export class Session {
   private async expire() {
     this.accountability = await this.deps.core.access.anonymous(this.client);
     this.expiresAt = undefined;
+    this.credential = undefined;
     this.send(errorFrame("auth", "TOKEN_EXPIRED", "Token expired."));
     this.reauthTimer = this.later(this.deps.endpoint.authTimeoutMs, () => {
       this.send(errorFrame("auth", "AUTH_TIMEOUT", "Authentication timed out."));

@@ -77,7 +77,7 @@ export function attachRealtime(
     try {
       // A token at upgrade is checked in every mode; an invalid one is refused, never downgraded.
       const accountability = await core.auth.authenticate(token ?? undefined, client);
-      if (accountability.user || accountability.role) return { client, accountability, authenticated: true };
+      if (accountability.user || accountability.role) return { client, accountability, authenticated: true, credential: token ?? undefined };
     } catch (error) {
       if (!isAppError(error)) throw error;
     }
@@ -94,6 +94,7 @@ export function attachRealtime(
       close: (code, reason) => ws.close(code, reason),
       timers: new Set(),
       id: globalThis.crypto.randomUUID(),
+      credential: admitted.credential,
     };
     let onMessage: ((data: string) => Promise<void>) | undefined;
     const closed = graphqlSockets.open({
@@ -134,14 +135,14 @@ export function attachRealtime(
     ws.send(text);
   }
 
-  function openSession(ws: WebSocket, { client, accountability, authenticated }: Admitted) {
+  function openSession(ws: WebSocket, { client, accountability, authenticated, credential }: Admitted) {
     const socket: Socket = {
       send: (text) => boundedSend(ws, text),
       close: (code, reason) => ws.close(code, reason),
     };
     const session = new Session(socket, {
       core, live: deps.live, hub: deps.hub, endpoint: rest, heartbeat: config.websockets.heartbeat.enabled, limiter, logger,
-    }, client, { accountability, authenticated });
+    }, client, { accountability, authenticated, credential });
     sessions.add(session);
     pingers.set(session, () => ws.ping());
     // A protocol-level pong also proves the client alive: clients that miss a JSON ping under a burst
@@ -205,6 +206,7 @@ interface Admitted {
   client: Client;
   accountability: Accountability;
   authenticated: boolean;
+  credential?: string;
 }
 
 /**
@@ -235,7 +237,12 @@ function refuse(socket: Duplex, status: number, text: string) {
 function cookie(request: IncomingMessage, name: string): string | null {
   for (const part of (request.headers.cookie ?? "").split(";")) {
     const [key, ...value] = part.trim().split("=");
-    if (key === name) return decodeURIComponent(value.join("="));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(value.join("="));
+    } catch {
+      return value.join("="); // not percent-encoded: checked as is (and refused if it is no token)
+    }
   }
   return null;
 }
