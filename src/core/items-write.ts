@@ -9,6 +9,7 @@ import { castForWrite, toCanonical } from "../query/values.js";
 import type { Accountability } from "./accountability.js";
 import type { ChangeEvent } from "./events.js";
 import { keyFilter } from "./items-read.js";
+import { isConcealed } from "./filter.js";
 import type { AccessView, Action, ActionAccess } from "./permissions.js";
 import { linkOf, type Collection, type Link, type Schema } from "./schema.js";
 import { checkSystemPayload } from "./system-checks.js";
@@ -73,8 +74,22 @@ export async function deleteMany(ctx: WriteContext, collection: Collection, keys
 }
 
 function noteChange(ctx: WriteContext, event: ChangeEvent) {
-  ctx.pending.push(event);
+  ctx.pending.push({ ...event, rows: maskConcealed(ctx.schema, event.collection, event.rows) });
   if (accessCollections.has(event.collection)) ctx.accessChanged = true;
+}
+
+/**
+ * Password hashes and static tokens never travel in events (the bus, the outbox): they only ever read as
+ * "**********", and nobody may filter on them, so the mask loses nothing.
+ */
+function maskConcealed(schema: Schema, name: string, rows: Row[]): Row[] {
+  const concealed = [...(schema.collections.get(name)?.fields.values() ?? [])].filter(isConcealed).map((field) => field.field);
+  if (concealed.length === 0) return rows;
+  return rows.map((row) => {
+    const masked = { ...row };
+    for (const field of concealed) if (masked[field] !== null && masked[field] !== undefined) masked[field] = "**********";
+    return masked;
+  });
 }
 
 /** A key from a URL or body in the primary key's canonical form, or undefined if it can't be one. */

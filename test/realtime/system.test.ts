@@ -63,4 +63,20 @@ describe("system collection subscriptions (sqlite)", () => {
     expect(ws.all(event("me", "update")).length).toBe(1);
     expect(JSON.stringify(update)).not.toMatch(/scrypt\$|static-token/);
   });
+
+  it("change events never carry password hashes or static tokens (they leave the process on the bus)", async () => {
+    const seen: unknown[] = [];
+    const stop = server.app.core.events.onChange((change) => seen.push(change));
+    try {
+      const token = unique("bus-token");
+      const created = ok<any>(await admin.post("/users", { email: `${unique("bus")}@example.com`, password: "bus-password", token }));
+      ok(await admin.patch(`/users/${created.id}`, { password: "changed-password" }));
+      const text = JSON.stringify(seen);
+      expect(text).toContain(created.id);
+      expect(text).not.toMatch(/scrypt\$/);
+      expect(text).not.toContain(token);
+    } finally {
+      stop();
+    }
+  });
 });
