@@ -1,19 +1,17 @@
 // The server under test as a child process (`node --import tsx src/main.ts`), so a crash is observable.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+// The process handling itself lives in test/helpers/child-server.ts.
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { procStats, spawnServer, type Exit } from "../test/helpers/child-server.js";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 export interface ChildServer {
   url: string;
   pid: number;
   adminToken: string;
   /** Set once the process has exited: code and signal. */
-  exited(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  exited(): Exit | undefined;
   /** The last lines the server wrote to stderr/stdout (for crash reports). */
   output(): string;
   /** Resident set size in bytes from /proc/<pid>/status (undefined when unavailable). */
@@ -21,29 +19,14 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startChildServer(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ChildServer> {
   const dir = mkdtempSync(path.join(tmpdir(), "tidings-fuzz-"));
-  const port = await freePort();
   const adminToken = `fuzz-admin-${Math.random().toString(36).slice(2)}`;
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: ROOT,
+  const server = await spawnServer({
+    name: "server",
     env: {
-      PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? dir,
       HOST: "127.0.0.1",
-      PORT: String(port),
       SECRET: "fuzz-secret-fuzz-secret-fuzz-secret-fuzz",
       LOG_LEVEL: "error",
       ADMIN_EMAIL: "admin@example.com",
@@ -53,57 +36,21 @@ export async function startChildServer(env: Record<string, string> = {}, timeout
       DB_FILENAME: path.join(dir, "tidings.db"),
       ...env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    port: env.PORT ? Number(env.PORT) : undefined,
+    startTimeoutMs: timeoutMs,
+  }).catch((error) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   });
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    lines.push(chunk.toString());
-    if (lines.length > 200) lines.splice(0, lines.length - 200);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const exitedPromise = new Promise<void>((resolve) => child.on("exit", (code, signal) => {
-    exit = { code, signal };
-    resolve();
-  }));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (exit) throw new Error(`server exited during startup (${JSON.stringify(exit)}):\n${lines.join("")}`);
-    try {
-      const response = await fetch(`${url}/server/ping`);
-      if (response.ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`server did not start within ${timeoutMs} ms:\n${lines.join("")}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
   return {
-    url,
-    pid: child.pid!,
+    url: server.url,
+    pid: server.pid,
     adminToken,
-    exited: () => exit,
-    output: () => lines.join(""),
-    rss: () => {
-      try {
-        const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
-        return match ? Number(match[1]) * 1024 : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    exited: server.exit,
+    output: () => server.logs.join("\n"),
+    rss: () => procStats(server.pid).rss,
     async stop() {
-      if (!exit) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-        await exitedPromise;
-        clearTimeout(timer);
-      }
+      if (server.alive()) await server.stop(5000);
       rmSync(dir, { recursive: true, force: true });
     },
   };
