@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { topFunctions } from "./lib/profile.js";
-import { REPO } from "./lib/proc.js";
+import { ROOT as REPO } from "../test/helpers/child-server.js";
 import { checkTargets, formatTable, formatTargets, type CaseResult } from "./lib/report.js";
 import { runCase, type Measured } from "./lib/runner.js";
 import { parseOptions, planCases, type CaseSpec, type Options } from "./lib/scenarios.js";

@@ -4,11 +4,25 @@ import path from "node:path";
 import { randomUUID } from "node:crypto";
 import type { Command, ConnectCommand, Report } from "../load-client.js";
 import { now, sleep } from "./clock.js";
-import { cpuSeconds, REPO, rssKiB } from "./proc.js";
+import { procStats, ROOT as REPO } from "../../test/helpers/child-server.js";
 import type { CaseSpec, Options } from "./scenarios.js";
 import { GRAPHQL_SUBSCRIPTION } from "./scenarios.js";
 import { countDeliveries, percentiles, type Count, writeText, type Percentiles, type Recipients } from "./stats.js";
 import { COLLECTION, SUBSCRIPTION_UID, type Counters, type Target } from "./targets.js";
+
+/** utime + stime of a process in seconds (from /proc/<pid>/stat); throws once it is gone. */
+function cpuSeconds(pid: number): number {
+  const seconds = procStats(pid).cpuSeconds;
+  if (seconds === undefined) throw new Error(`no /proc/${pid}/stat`);
+  return seconds;
+}
+
+/** Resident set size of a process in KiB (VmRSS); throws once it is gone. */
+function rssKiB(pid: number): number {
+  const rss = procStats(pid).rss;
+  if (rss === undefined) throw new Error(`no VmRSS for pid ${pid}`);
+  return rss / 1024;
+}
 
 export interface Measured {
   target: "tidings" | "baseline";

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { spawnServer, type ServerChild } from "./proc.js";
+import { spawnServer as spawnChild, type ServerProcess } from "../../test/helpers/child-server.js";
 
 export const COLLECTION = "bench";
 export const AUTHORS = "bench_authors";
@@ -59,6 +59,25 @@ export interface TidingsOptions {
 }
 
 const readyLine = (pattern: RegExp) => (line: string) => pattern.exec(line)?.[1];
+
+/**
+ * Starts `node [nodeArgs] --import tsx <script>` with the whole environment plus `env` (PORT=0) and waits for the
+ * URL the server announces in its output.
+ */
+function spawnServer(options: { name: string; script: string; env: Record<string, string>; nodeArgs?: string[]; ready: (line: string) => string | undefined; verbose?: boolean }) {
+  return spawnChild({
+    name: options.name,
+    script: options.script,
+    env: options.env,
+    inheritEnv: true,
+    nodeArgs: options.nodeArgs,
+    ready: options.ready,
+    onLine: options.verbose ? (line) => process.stderr.write(`[${options.name}] ${line}\n`) : undefined,
+    startTimeoutMs: 30_000,
+    maxLogLines: 40,
+    graceMs: 15_000,
+  });
+}
 
 async function request(url: string, method: string, body?: unknown, token?: string): Promise<any> {
   const headers: Record<string, string> = {};
@@ -119,7 +138,7 @@ export async function startTidings(options: TidingsOptions): Promise<Target> {
       }
     });
   }
-  const servers: ServerChild[] = [];
+  const servers: ServerProcess[] = [];
   try {
     // Instances start one after the other: the first one bootstraps the database.
     for (let index = 0; index < options.instances; index++) {
@@ -266,6 +285,6 @@ export async function startBaseline(options: { verbose: boolean; nodeArgs?: stri
       const data = (await response.json()).data;
       return { deliveries: data.deliveries, subscriptions: data.subscriptions };
     },
-    stop: () => server.stop(),
+    stop: async () => void (await server.stop()),
   };
 }

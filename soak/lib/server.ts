@@ -2,7 +2,7 @@
 // shared by the soak (soak/run.ts) and the crash tests (test/reliability/crash.test.ts).
 // The process handling itself lives in test/helpers/child-server.ts.
 import { readdirSync, readlinkSync } from "node:fs";
-import { procStats, ROOT, spawnServer as spawnChild, type ServerProcess, type SpawnOptions } from "../../test/helpers/child-server.js";
+import { adminEnv, procStats, ROOT, spawnServer as spawnChild, type ServerProcess, type SpawnOptions } from "../../test/helpers/child-server.js";
 
 export { freePort, redisServerInstalled, ROOT, sleep, startPrivateRedis, until } from "../../test/helpers/child-server.js";
 export type { PrivateRedis, ServerProcess, SpawnOptions } from "../../test/helpers/child-server.js";
@@ -12,15 +12,7 @@ export const SECRET = "reliability-secret-reliability-secret";
 
 /** Base environment for a child server with a known admin token; add DB_* (and REDIS) in `env`. */
 export function serverEnv(extra: Record<string, string>): Record<string, string> {
-  return {
-    HOST: "127.0.0.1",
-    SECRET,
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    ADMIN_TOKEN: ADMIN.token,
-    LOG_LEVEL: "warn",
-    ...extra,
-  };
+  return { ...adminEnv(ADMIN, SECRET), ...extra };
 }
 
 /** Starts `node --import tsx src/main.ts` and waits for /server/ping. */

@@ -1,49 +1,25 @@
 // Scale-out test harness (not a test file): real Tidings processes sharing one PostgreSQL database and one Redis.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import net from "node:net";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { createDirectus, realtime, staticToken } from "@directus/sdk";
 import { createClient, type Client } from "graphql-ws";
 import { Redis } from "ioredis";
 import WebSocket from "ws";
+import {
+  adminEnv, freePort, probeRedis, redisServerInstalled, spawnServer, startPrivateRedis as startRedis, until, type Exit, type PrivateRedis as SharedRedis,
+} from "../helpers/child-server.js";
 import { createPgDatabase, databases } from "../helpers/databases.js";
 import { createHttp, type Http } from "../helpers/http.js";
 import { connect, wsUrl, type Frame, type WsClient } from "../helpers/ws-client.js";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export { freePort, ROOT, until } from "../helpers/child-server.js";
 export const SHARED_REDIS_PORT = Number(process.env.TIDINGS_TEST_REDIS_PORT ?? 6379);
 export const ADMIN = { email: "admin@example.com", password: "admin-password", token: "cluster-admin-token" };
 const SECRET = "cluster-secret-cluster-secret-cluster-secret";
-
-// ---------------------------------------------------------------- waiting
-
-/** Polls `condition` until it is truthy; throws with `what` after `timeoutMs`. Never a fixed sleep. */
-export async function until<T>(condition: () => T | Promise<T>, what: string | (() => string), timeoutMs = 10_000, everyMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === "string" ? what : what()}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
 
 /** Only for holding Redis down for a moment: the tests otherwise wait by condition. */
 export const hold = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------- availability (skip rule)
-
-function probeRedis(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: "127.0.0.1", port });
-    const done = (ok: boolean) => (socket.destroy(), resolve(ok));
-    socket.setTimeout(2000, () => done(false));
-    socket.on("error", () => done(false));
-    socket.on("connect", () => socket.write("PING\r\n"));
-    socket.on("data", (data) => done(data.toString().startsWith("+PONG")));
-  });
-}
 
 /**
  * Whether the cluster suite can run: PostgreSQL, Redis on 6379 and (with `privateRedis`) the redis-server binary.
@@ -53,7 +29,7 @@ export async function clusterAvailable(file: string, options: { privateRedis?: b
   const missing: string[] = [];
   if (!(await databases()).includes("pg")) missing.push("PostgreSQL");
   if (!(await probeRedis(SHARED_REDIS_PORT))) missing.push(`Redis at 127.0.0.1:${SHARED_REDIS_PORT}`);
-  if (options.privateRedis && spawnSync("redis-server", ["--version"]).status !== 0) missing.push("the redis-server binary");
+  if (options.privateRedis && !redisServerInstalled()) missing.push("the redis-server binary");
   if (missing.length === 0) return true;
   const message = `${file}: the scale-out tests need ${missing.join(", ")}`;
   if (process.env.CI === "true") throw new Error(`CI=true: ${message}, which is not available.`);
@@ -62,17 +38,6 @@ export async function clusterAvailable(file: string, options: { privateRedis?: b
 }
 
 // ---------------------------------------------------------------- ports and Redis
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One-off command against a Redis server. */
 export async function redisCall(port: number, ...args: Array<string | number>): Promise<unknown> {
@@ -92,45 +57,15 @@ export async function dropNamespace(namespace: string, port = SHARED_REDIS_PORT)
   if (keys.length) await redisCall(port, "DEL", ...keys);
 }
 
-export interface PrivateRedis {
-  port: number;
-  url: string;
-  process(): ChildProcess;
-  start(): Promise<void>;
+export interface PrivateRedis extends SharedRedis {
   /** SIGKILL: an abrupt crash that loses everything (no persistence). */
   crash(): Promise<void>;
-  signal(name: "SIGSTOP" | "SIGCONT"): void;
-  stop(): Promise<void>;
 }
 
 /** A redis-server of our own on a free port, so the machine's shared Redis is never restarted. */
 export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
-  let child: ChildProcess | undefined;
-  const self: PrivateRedis = {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    process: () => child!,
-    async start() {
-      child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"], { stdio: "ignore" });
-      await until(() => probeRedis(port), `redis-server on ${port}`, 10_000, 50);
-    },
-    async crash() {
-      const current = child!;
-      const exited = new Promise((resolve) => current.once("exit", resolve));
-      current.kill("SIGKILL");
-      await exited;
-    },
-    signal: (name) => void child!.kill(name),
-    async stop() {
-      if (child && child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGCONT");
-        await self.crash();
-      }
-    },
-  };
-  await self.start();
-  return self;
+  const redis = await startRedis();
+  return Object.assign(redis, { crash: () => redis.kill() });
 }
 
 // ---------------------------------------------------------------- instances
@@ -144,9 +79,9 @@ export interface Instance {
   logs: string[];
   /** Admin REST client (static token). */
   admin: Http;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<Exit>;
   /** SIGTERM and wait for the exit. */
-  terminate(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  terminate(): Promise<Exit>;
   kill(): void;
 }
 
@@ -172,12 +107,7 @@ export async function startCluster(count: number, options: ClusterOptions): Prom
     DB_CONNECTION_STRING: database.url,
     REDIS: options.redisUrl ?? `redis://127.0.0.1:${SHARED_REDIS_PORT}`,
     REDIS_BUS_NAMESPACE: options.namespace,
-    HOST: "127.0.0.1",
-    SECRET,
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    ADMIN_TOKEN: ADMIN.token,
-    LOG_LEVEL: "warn",
+    ...adminEnv(ADMIN, SECRET),
     ...options.env,
   };
   const cluster: Cluster = {
@@ -205,45 +135,12 @@ export async function startCluster(count: number, options: ClusterOptions): Prom
 }
 
 async function startInstance(name: string, env: Record<string, string>, port: number): Promise<Instance> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env, PORT: String(port) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const logs: string[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) {
-    let rest = "";
-    stream.on("data", (chunk: Buffer) => {
-      const lines = (rest + chunk.toString()).split("\n");
-      rest = lines.pop()!;
-      logs.push(...lines.filter(Boolean));
-    });
-  }
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once("exit", (code, signal) => resolve({ code, signal }));
-  });
-  const url = `http://127.0.0.1:${port}`;
-  let gone = false;
-  void exited.then(() => (gone = true));
-  await until(
-    async () => {
-      if (gone) throw new Error(`instance ${name} exited during startup:\n${logs.join("\n")}`);
-      return fetch(`${url}/server/ping`).then((reply) => reply.ok, () => false);
-    },
-    () => `instance ${name} on ${port} to answer /server/ping; logs:\n${logs.join("\n")}`,
-    30_000,
-    50,
-  );
+  const server = await spawnServer({ name: `instance ${name}`, env, port, startTimeoutMs: 30_000, maxLogLines: Infinity });
   return {
-    name, url, port, child, logs, exited,
-    admin: createHttp(url, ADMIN.token),
-    async terminate() {
-      child.kill("SIGTERM");
-      return exited;
-    },
-    kill() {
-      if (!gone) child.kill("SIGKILL");
-    },
+    name, url: server.url, port, child: server.child, logs: server.logs, exited: server.exited,
+    admin: createHttp(server.url, ADMIN.token),
+    terminate: () => server.stop(Infinity),
+    kill: () => void server.kill9(),
   };
 }
 
