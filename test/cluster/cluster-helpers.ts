@@ -279,3 +279,18 @@ export const uniqueNamespace = (file: string) => `tidings-test:${file}:${process
 export async function closeClients(clients: Array<{ close(): Promise<void> } | undefined>) {
   await Promise.all(clients.map((client) => client?.close().catch(() => {})));
 }
+
+/** One afterAll for every cluster file: clients of each kind, the instances, then the bus namespace. */
+export async function tearDown(parts: {
+  closers: Array<{ close(): Promise<void> } | undefined>;
+  gqls: GqlSubscriber[];
+  sdks: SdkSubscriber[];
+  cluster: Cluster | undefined;
+  namespace: string;
+}) {
+  await closeClients(parts.closers);
+  await Promise.all(parts.gqls.map((sub) => sub.dispose().catch(() => {})));
+  for (const sdk of parts.sdks) sdk.disconnect();
+  await parts.cluster?.close();
+  await dropNamespace(parts.namespace).catch(() => {});
+}

@@ -4,8 +4,9 @@ import { limitedUser, type LimitedUser } from "../api/access-fixtures.js";
 import { autoPk, createCollection, ok } from "../api/fixtures.js";
 import type { Http } from "../helpers/http.js";
 import {
-  activate, clusterAvailable, closeClients, dropNamespace, gqlSubscriber, mutated, rawSubscriber, sdkSubscriber, uniqueNamespace, until,
+  activate, clusterAvailable, gqlSubscriber, mutated, rawSubscriber, sdkSubscriber, uniqueNamespace, until,
   type Cluster, type GqlSubscriber, type Instance, type SdkSubscriber, startCluster, ADMIN,
+  tearDown,
 } from "./cluster-helpers.js";
 
 const available = await clusterAvailable("cluster/fanout");
@@ -39,13 +40,7 @@ describe.skipIf(!available)("scale-out fan-out (2 instances, PostgreSQL + Redis)
     ]);
   }, 60_000);
 
-  afterAll(async () => {
-    await closeClients(closers);
-    await Promise.all(gqls.map((sub) => sub.dispose().catch(() => {})));
-    for (const sdk of sdks) sdk.disconnect();
-    await cluster?.close();
-    await dropNamespace(namespace).catch(() => {});
-  });
+  afterAll(() => tearDown({ closers, gqls, sdks, cluster, namespace }));
 
   it("both instances report healthy, with Redis among the admin checks", async () => {
     for (const instance of [a, b]) {

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { autoPk, createCollection, ok } from "../api/fixtures.js";
 import type { Http } from "../helpers/http.js";
 import {
-  ADMIN, activate, clusterAvailable, closeClients, dropNamespace, gqlSubscriber, logged, mutated, rawSubscriber, repeats, sdkSubscriber,
+  ADMIN, activate, clusterAvailable, gqlSubscriber, logged, mutated, rawSubscriber, repeats, sdkSubscriber,
   startCluster, uniqueNamespace, until, type Cluster, type GqlSubscriber, type SdkSubscriber,
+  tearDown,
 } from "./cluster-helpers.js";
 
 const available = await clusterAvailable("cluster/ordering");
@@ -25,13 +26,7 @@ describe.skipIf(!available)("scale-out ordering (3 instances × concurrent write
     await createCollection(cluster.instances[0].admin, "fresh", [autoPk, { field: "lane", type: "string", schema: {} }]);
   }, 60_000);
 
-  afterAll(async () => {
-    await closeClients(closers);
-    await Promise.all(gqls.map((sub) => sub.dispose().catch(() => {})));
-    for (const sdk of sdks) sdk.disconnect();
-    await cluster?.close();
-    await dropNamespace(namespace).catch(() => {});
-  });
+  afterAll(() => tearDown({ closers, gqls, sdks, cluster, namespace }));
 
   /** A raw ws and an SDK subscriber on every instance, plus a graphql-ws one on B. */
   async function subscribeEverywhere(collection: string) {

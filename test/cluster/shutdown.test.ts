@@ -2,8 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { autoPk, createCollection, ok } from "../api/fixtures.js";
 import {
-  ADMIN, activate, clusterAvailable, closeClients, dropNamespace, gqlSubscriber, mutated, rawSubscriber, repeats, sdkSubscriber, startCluster,
+  ADMIN, activate, clusterAvailable, gqlSubscriber, mutated, rawSubscriber, repeats, sdkSubscriber, startCluster,
   uniqueNamespace, until, type Cluster, type GqlSubscriber, type Instance, type SdkSubscriber,
+  tearDown,
 } from "./cluster-helpers.js";
 
 const available = await clusterAvailable("cluster/shutdown");
@@ -24,13 +25,7 @@ describe.skipIf(!available)("graceful shutdown in a cluster (3 instances)", () =
     await createCollection(a.admin, "pings", [autoPk, { field: "note", type: "string", schema: {} }]);
   }, 60_000);
 
-  afterAll(async () => {
-    await closeClients(closers);
-    await Promise.all(gqls.map((sub) => sub.dispose().catch(() => {})));
-    for (const sdk of sdks) sdk.disconnect();
-    await cluster?.close();
-    await dropNamespace(namespace).catch(() => {});
-  });
+  afterAll(() => tearDown({ closers, gqls, sdks, cluster, namespace }));
 
   const createdIds = (events: any[]) => events.filter((frame) => frame.event === "create").flatMap((frame) => frame.data.map((row: any) => row.id as number));
 
