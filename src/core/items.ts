@@ -1,5 +1,5 @@
 // The single read and write path for items of every collection: permissions, variables, events.
-import type { Db, Executor } from "../db/db.js";
+import type { Db } from "../db/db.js";
 import { isRetryableConflict, translateDbError } from "../db/errors.js";
 import { collectionForbidden, forbidden, isAppError } from "../errors.js";
 import type { FilterNode } from "../query/filter.js";
