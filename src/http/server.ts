@@ -8,6 +8,7 @@ import type { Core } from "../core/core.js";
 import type { GraphQLService } from "../graphql/service.js";
 import { AppError, isAppError } from "../errors.js";
 import { registerAccessRoutes } from "./access.js";
+import { registerStudio } from "./admin.js";
 import { registerAuthRoutes } from "./auth.js";
 import { registerCollectionRoutes } from "./collections.js";
 import { registerContext } from "./context.js";
@@ -101,5 +102,6 @@ export async function createHttpServer({ config, core, graphql, logger, busStatu
   registerFieldRoutes(app, core);
   registerRelationRoutes(app, core);
   registerGraphQLRoutes(app, graphql);
+  await registerStudio(app);
   return app;
 }

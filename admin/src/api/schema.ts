@@ -1,0 +1,91 @@
+// The data model as the server describes it (/collections, /fields, /relations), shared by every page.
+import { useEffect, useSyncExternalStore } from "react";
+import { data } from "./client";
+
+export interface Collection {
+  collection: string;
+  meta: { note?: string | null; icon?: string | null; hidden?: boolean; singleton?: boolean; sort_field?: string | null } | null;
+  schema: { name: string } | null;
+}
+
+export interface Field {
+  collection: string;
+  field: string;
+  type: string;
+  meta: { special?: string[] | null; interface?: string | null; options?: Record<string, unknown> | null; readonly?: boolean; hidden?: boolean; required?: boolean; note?: string | null; sort?: number | null } | null;
+  schema: { is_primary_key?: boolean; has_auto_increment?: boolean; is_nullable?: boolean; is_unique?: boolean; default_value?: unknown; max_length?: number | null } | null;
+}
+
+export interface Relation {
+  collection: string;
+  field: string;
+  related_collection: string | null;
+  meta: { one_field?: string | null; junction_field?: string | null; sort_field?: string | null } | null;
+  schema: { on_delete?: string } | null;
+}
+
+export interface Schema {
+  collections: Collection[];
+  fields: Field[];
+  relations: Relation[];
+}
+
+/** The field types a column can have (alias: o2m / m2m, no column). */
+export const FIELD_TYPES = ["string", "text", "integer", "bigInteger", "float", "decimal", "boolean", "uuid", "hash", "json", "csv", "dateTime", "date", "time", "timestamp"] as const;
+
+export const isSystemCollection = (name: string) => name.startsWith("directus_") || name.startsWith("tidings_");
+
+export const fieldsOf = (schema: Schema, collection: string) => schema.fields.filter((field) => field.collection === collection).sort((a, b) => (a.meta?.sort ?? 0) - (b.meta?.sort ?? 0));
+
+export const primaryKeyOf = (schema: Schema, collection: string) =>
+  schema.fields.find((field) => field.collection === collection && field.schema?.is_primary_key)?.field ?? "id";
+
+/** The relation whose many side is collection.field (m2o, or one leg of a junction). */
+export const relationOf = (schema: Schema, collection: string, field: string) =>
+  schema.relations.find((relation) => relation.collection === collection && relation.field === field);
+
+/** The relation that an o2m alias (collection.field) belongs to. */
+export const o2mRelationOf = (schema: Schema, collection: string, field: string) =>
+  schema.relations.find((relation) => relation.related_collection === collection && relation.meta?.one_field === field);
+
+// One copy of the schema for the whole studio, loaded on demand and reloaded after every change.
+let current: { schema?: Schema; error?: unknown; loading: boolean } = { loading: false };
+let pending: Promise<void> | undefined;
+const listeners = new Set<() => void>();
+const emit = () => listeners.forEach((listener) => listener());
+
+export function reloadSchema(): Promise<void> {
+  current = { ...current, loading: true };
+  emit();
+  pending = Promise.all([data<Collection[]>("/collections"), data<Field[]>("/fields"), data<Relation[]>("/relations")]).then(
+    ([collections, fields, relations]) => {
+      current = { schema: { collections, fields, relations }, loading: false };
+      emit();
+    },
+    (error) => {
+      current = { schema: current.schema, error, loading: false };
+      emit();
+    },
+  );
+  return pending;
+}
+
+export function forgetSchema() {
+  current = { loading: false };
+  emit();
+}
+
+/** The schema, loaded the first time a component asks. */
+export function useSchema() {
+  const state = useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    () => current,
+  );
+  useEffect(() => {
+    if (!current.schema && !current.error && !current.loading) void reloadSchema();
+  }, []);
+  return { schema: state.schema, error: state.error, loading: state.loading || (!state.schema && !state.error), reload: reloadSchema };
+}

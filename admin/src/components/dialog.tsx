@@ -1,0 +1,70 @@
+// A modal dialog on the native <dialog> element: it traps focus, closes on Escape and restores focus.
+import { useEffect, useRef, type FormEvent, type ReactNode } from "react";
+import { errorMessage } from "../api/client";
+
+export interface DialogProps {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  /** When given, the body is a form; the submit button runs it and shows its failure inside the dialog. */
+  onSubmit?: () => Promise<void> | void;
+  submitLabel?: string;
+  busy?: boolean;
+  error?: unknown;
+  wide?: boolean;
+}
+
+export function Dialog({ title, onClose, children, onSubmit, submitLabel = "Save", busy, error, wide }: DialogProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!busy) void onSubmit?.();
+  };
+  const titleId = `dialog-title-${title.replace(/\W+/g, "-")}`;
+  return (
+    <dialog ref={ref} className={wide ? "dialog dialog-wide" : "dialog"} aria-labelledby={titleId} onCancel={(event) => { event.preventDefault(); onClose(); }}>
+      <form method="dialog" onSubmit={submit} noValidate={false}>
+        <header className="dialog-header">
+          <h2 id={titleId}>{title}</h2>
+          <button type="button" className="button-icon" aria-label="Close" onClick={onClose}>
+            ×
+          </button>
+        </header>
+        <div className="dialog-body">
+          {children}
+          {error !== undefined && error !== null && (
+            <p className="notice notice-error" role="alert">
+              {errorMessage(error)}
+            </p>
+          )}
+        </div>
+        {onSubmit && (
+          <footer className="dialog-footer">
+            <button type="button" className="button-secondary" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" disabled={busy} aria-busy={busy}>
+              {busy ? "Saving…" : submitLabel}
+            </button>
+          </footer>
+        )}
+      </form>
+    </dialog>
+  );
+}
+
+/** Asks before something destructive; resolves the action's failure inside the dialog. */
+export function ConfirmDialog({ title, message, confirmLabel = "Delete", onConfirm, onClose, busy, error }: { title: string; message: ReactNode; confirmLabel?: string; onConfirm: () => Promise<void> | void; onClose: () => void; busy?: boolean; error?: unknown }) {
+  return (
+    <Dialog title={title} onClose={onClose} onSubmit={onConfirm} submitLabel={confirmLabel} busy={busy} error={error}>
+      <p>{message}</p>
+    </Dialog>
+  );
+}
+
+export { errorMessage };

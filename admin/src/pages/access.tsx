@@ -1,0 +1,3 @@
+export function AccessPage({ params }: { params: string[] }) {
+  return <h1>Access {params.join("/")}</h1>;
+}

@@ -1,0 +1,3 @@
+export function ContentPage({ params }: { params: string[]; me: import("../app").Me }) {
+  return <h1>Content {params.join("/")}</h1>;
+}

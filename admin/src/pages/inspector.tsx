@@ -1,0 +1,5 @@
+import type { Me } from "../app";
+
+export function InspectorPage({ me }: { me: Me }) {
+  return <h1>Realtime inspector {me.email}</h1>;
+}
