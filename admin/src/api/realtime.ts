@@ -30,8 +30,8 @@ class Realtime {
   private authenticated = false;
 
   /** Subscribes and calls `handler` with every frame for this subscription (init, events, errors). */
-  subscribe(message: Omit<SubscribeMessage, "type" | "uid">, handler: (frame: Frame) => void): { uid: string; message: SubscribeMessage; unsubscribe: () => void } {
-    const uid = `studio-${this.nextUid++}`;
+  subscribe(message: Omit<SubscribeMessage, "type">, handler: (frame: Frame) => void): { uid: string; message: SubscribeMessage; unsubscribe: () => void } {
+    const uid = message.uid ?? `studio-${this.nextUid++}`;
     const full: SubscribeMessage = { type: "subscribe", collection: message.collection, uid };
     if (message.event) full.event = message.event;
     if (message.query && Object.keys(message.query).length > 0) full.query = message.query;
