@@ -1,5 +1,5 @@
 // The studio shell: sign-in gate, navigation, and the page for the current route.
-import { useEffect, useState, useSyncExternalStore } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { data, request } from "./api/client";
 import { realtime } from "./api/realtime";
 import { forgetSchema } from "./api/schema";
@@ -71,9 +71,18 @@ function Studio() {
   const route = useRoute();
   const me = useAsync(loadMe, []);
   const section = route[0] ?? "";
+  const path = route.join("/");
   useEffect(() => {
     if (!sections.some((item) => item.path === section)) navigate("/content", { replace: true });
   }, [section]);
+  // After in-app navigation, tell the browser (tab title) and screen readers (focus) where we are.
+  const firstRender = useRef(true);
+  useEffect(() => {
+    const label = sections.find((item) => item.path === section)?.label;
+    document.title = label ? `${label} · Tidings Studio` : "Tidings Studio";
+    if (firstRender.current) firstRender.current = false;
+    else document.getElementById("main")?.focus({ preventScroll: true });
+  }, [path, section]);
   if (me.loading && !me.data) return <Loading label="Loading your account…" />;
   if (!me.data) return <ErrorNotice error={me.error} onRetry={me.reload} />;
   const visible = sections.filter((item) => me.data!.admin || !item.adminOnly);
