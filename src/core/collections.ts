@@ -3,7 +3,7 @@ import { createTable, dropTable } from "../db/ddl.js";
 import { deleteRows, insertRow, updateRows } from "../db/rows.js";
 import { invalidPayload } from "../errors.js";
 import type { FilterNode } from "../query/filter.js";
-import { assertIdentifier, columnSpec, deleteFieldRows, deleteRelationRowsFor, insertFieldRow, isObject, parseFieldInput, userCollection } from "./fields.js";
+import { assertIdentifier, columnSpec, deleteFieldRows, deleteRelationRowsFor, dependentFields, insertFieldRow, isObject, parseFieldInput, removeField, userCollection } from "./fields.js";
 import type { Collection, Field, Schema } from "./schema.js";
 import type { SchemaChange } from "./schema-change.js";
 import { isSystemCollection, systemTable } from "./system-collections.js";
@@ -71,8 +71,11 @@ export function createCollections(change: SchemaChange, schemaOf: () => Promise<
     },
 
     async remove(name: string): Promise<void> {
-      const collection = userCollection(await schemaOf(), name);
-      await change(name, async ({ trx, note }) => {
+      const current = await schemaOf();
+      const collection = userCollection(current, name);
+      await change(name, async (context) => {
+        const { trx, note } = context;
+        for (const dependent of dependentFields(current, name)) await removeField(context, current, dependent);
         await note("directus_fields", "delete", byName(name));
         await note("directus_collections", "delete", byName(name));
         if (!collection.folder) await dropTable(trx, name);

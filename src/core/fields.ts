@@ -7,7 +7,7 @@ import { and, type FilterNode } from "../query/filter.js";
 import { isFieldType, toCanonical, type FieldType } from "../query/values.js";
 import { fieldForbidden } from "./filter.js";
 import type { Collection, Field, FieldSchema, Schema } from "./schema.js";
-import type { SchemaChange } from "./schema-change.js";
+import type { SchemaChange, SchemaChangeContext } from "./schema-change.js";
 import { systemTable } from "./system-collections.js";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -167,14 +167,59 @@ export function createFields(change: SchemaChange, schemaOf: () => Promise<Schem
       const field = collection.fields.get(fieldName);
       if (!field) throw fieldForbidden(collectionName, fieldName);
       if (field.schema?.is_primary_key) throw new AppError("INVALID_PAYLOAD", "The primary key can't be deleted.");
-      await change(collectionName, async ({ trx, note }) => {
-        await note("directus_fields", "delete", fieldRowFilter(collectionName, fieldName));
-        if (field.type !== "alias" && !collection.folder) await dropColumn(trx, collectionName, fieldName);
-        await deleteFieldRows(trx, collectionName, fieldName);
-        await deleteRelationRowsFor(trx, collectionName, fieldName);
+      await change(collectionName, async (context) => {
+        for (const dependent of [{ collection: collectionName, field: fieldName }, ...dependentFields(current, collectionName, fieldName)]) {
+          await removeField(context, current, dependent);
+        }
       });
     },
   };
+}
+
+interface FieldRef {
+  collection: string;
+  field: string;
+}
+
+/**
+ * Fields elsewhere that stop making sense when this field (or, without `field`, this whole collection) goes,
+ * as Directus removes them: the o2m alias on the other side of an m2o, the m2m alias whose junction loses a
+ * leg, and, for a collection, the keys in other collections that point at it.
+ */
+export function dependentFields(schema: Schema, collection: string, field?: string): FieldRef[] {
+  const found = new Map<string, FieldRef>();
+  const add = (ref: FieldRef) => {
+    const existing = schema.collections.get(ref.collection)?.fields.has(ref.field);
+    if (existing && !(ref.collection === collection && (field === undefined || ref.field === field))) found.set(`${ref.collection}.${ref.field}`, ref);
+  };
+  /** The alias of a relation, and the alias of its junction sibling, if any. */
+  const aliasesOf = (relation: Schema["relations"][number]) => {
+    if (relation.relatedCollection && relation.meta.one_field) add({ collection: relation.relatedCollection, field: relation.meta.one_field });
+    const sibling = relation.meta.junction_field ? schema.relations.find((other) => other.collection === relation.collection && other.field === relation.meta.junction_field) : undefined;
+    if (sibling?.relatedCollection && sibling.meta.one_field) add({ collection: sibling.relatedCollection, field: sibling.meta.one_field });
+  };
+  for (const relation of schema.relations) {
+    if (relation.id === null) continue; // built-in system relations never depend on user fields
+    const isManySide = relation.collection === collection && (field === undefined || relation.field === field);
+    const pointsHere = field === undefined && relation.relatedCollection === collection && relation.collection !== collection;
+    if (isManySide) aliasesOf(relation);
+    if (pointsHere) {
+      add({ collection: relation.collection, field: relation.field });
+      aliasesOf(relation);
+    }
+  }
+  return [...found.values()];
+}
+
+/** Drops a field's column (if any), its field row and its relations, with a change event. */
+export async function removeField({ trx, note }: SchemaChangeContext, schema: Schema, ref: FieldRef): Promise<void> {
+  const collection = schema.collections.get(ref.collection);
+  const field = collection?.fields.get(ref.field);
+  if (!collection || !field) return;
+  await note("directus_fields", "delete", fieldRowFilter(ref.collection, ref.field));
+  if (field.type !== "alias" && !collection.folder) await dropColumn(trx, ref.collection, ref.field);
+  await deleteFieldRows(trx, ref.collection, ref.field);
+  await deleteRelationRowsFor(trx, ref.collection, ref.field);
 }
 
 /** Removes relations whose many side is this field, and unhooks o2m aliases that were this field. */

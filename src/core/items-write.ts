@@ -12,7 +12,7 @@ import { keyFilter } from "./items-read.js";
 import { isConcealed } from "./filter.js";
 import type { AccessView, Action, ActionAccess } from "./permissions.js";
 import { linkOf, type Collection, type Link, type Schema } from "./schema.js";
-import { checkSystemPayload } from "./system-checks.js";
+import { checkPermissionRule, checkSystemPayload } from "./system-checks.js";
 import { accessCollections } from "./system-collections.js";
 
 type Row = Record<string, unknown>;
@@ -47,6 +47,7 @@ export async function createOne(ctx: WriteContext, collection: Collection, paylo
   for (const [link, value] of nested) await writeNested(ctx, link, key, value, true);
   await validateStored(ctx, collection, [key], access);
   const rows = await selectRows(ctx.trx, collection.table, { columns: allColumns(collection), where: keyFilter(collection, collection.primaryKey, [key]) });
+  checkStoredRows(ctx, collection, rows);
   noteChange(ctx, { collection: collection.collection, action: "create", keys: [key], rows, seq: 0 });
   return key;
 }
@@ -62,6 +63,7 @@ export async function updateMany(ctx: WriteContext, collection: Collection, keys
   for (const key of existing) for (const [link, value] of nested) await writeNested(ctx, link, key, value, false);
   await validateStored(ctx, collection, existing, access);
   const rows = await selectRows(ctx.trx, collection.table, { columns: allColumns(collection), where: keyFilter(collection, collection.primaryKey, existing) });
+  checkStoredRows(ctx, collection, rows);
   noteChange(ctx, { collection: collection.collection, action: "update", keys: existing, rows, seq: 0 });
   return existing;
 }
@@ -71,6 +73,11 @@ export async function deleteMany(ctx: WriteContext, collection: Collection, keys
   const existing = await existingKeys(ctx.trx, collection, keys, access.filter);
   await deleteCascading(ctx, collection, existing);
   return existing;
+}
+
+/** Checks that need the whole row as stored, not just the payload (a PATCH may send one column). */
+function checkStoredRows(ctx: WriteContext, collection: Collection, rows: Row[]) {
+  if (collection.collection === "directus_permissions") for (const row of rows) checkPermissionRule(ctx.schema, row);
 }
 
 function noteChange(ctx: WriteContext, event: ChangeEvent) {

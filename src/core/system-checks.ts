@@ -1,6 +1,8 @@
 // Payload checks for system collections that their column types alone cannot express.
 import { isIP } from "node:net";
-import { invalidPayload } from "../errors.js";
+import { invalidPayload, isAppError } from "../errors.js";
+import { applyVariables, type VariableValues } from "../query/variables.js";
+import { compileFilter } from "./filter.js";
 import type { Schema } from "./schema.js";
 
 type Row = Record<string, unknown>;
@@ -32,4 +34,29 @@ export function checkSystemPayload(schema: Schema, collection: string, values: R
       }
     }
   }
+}
+
+/** Stand-ins for dynamic variables when a rule is checked on save ($CURRENT_USER and the like). */
+const placeholderValues = (): VariableValues => ({ user: null, role: null, roles: [], policies: [], now: new Date(), lookups: {} });
+
+/**
+ * A stored permission rule must fit its collection. A filter on a missing field, or with an unknown operator,
+ * would otherwise be saved and then silently grant nothing. Checked on the row as written (create and update).
+ */
+export function checkPermissionRule(schema: Schema, row: Row): void {
+  const collection = schema.collections.get(String(row.collection));
+  if (!collection) return;
+  for (const key of ["permissions", "validation"]) {
+    const filter = row[key];
+    if (!filter || typeof filter !== "object" || Object.keys(filter).length === 0) continue;
+    try {
+      compileFilter(schema, collection, applyVariables(filter, placeholderValues()));
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      throw invalidPayload(`"${key}" does not fit collection "${collection.collection}": ${error.message}`);
+    }
+  }
+  const fields = typeof row.fields === "string" ? row.fields.split(",") : Array.isArray(row.fields) ? row.fields : [];
+  const unknown = fields.map(String).find((name) => name !== "*" && !collection.fields.has(name));
+  if (unknown !== undefined) throw invalidPayload(`"fields" names "${unknown}", which is not a field of collection "${collection.collection}".`);
 }
