@@ -29,7 +29,8 @@ export async function loadSchema(ex: Executor): Promise<Schema> {
       field: String(row.field),
       type,
       special: typeof row.special === "string" && row.special ? row.special.split(",") : [],
-      meta: (row.meta as Record<string, unknown>) ?? null,
+      // The position kept in the sort column, unless the meta names one itself.
+      meta: { ...((row.meta as Record<string, unknown>) ?? {}), sort: (row.meta as { sort?: unknown } | null)?.sort ?? row.sort ?? null },
       schema: type === "alias" ? null : ((row.schema as FieldSchema) ?? null),
     };
     const list = fieldsOf.get(field.collection) ?? [];

@@ -1,5 +1,5 @@
-// Removing a field or a collection removes what only made sense with it (as Directus does), and
-// permission rules must fit their collection when they are saved.
+// Schema bookkeeping: removing a field or a collection removes what only made sense with it (as Directus
+// does), fields report their position, and permission rules must fit their collection when saved.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databases } from "../helpers/databases.js";
 import { createHttp, type Http } from "../helpers/http.js";
@@ -10,7 +10,7 @@ const dbs = await databases();
 
 const fieldNames = async (http: Http, collection: string) => ok<Array<{ field: string }>>(await http.get(`/fields/${collection}`)).map((field) => field.field).sort();
 
-describe.each(dbs)("schema clean-up (%s)", (db) => {
+describe.each(dbs)("schema bookkeeping (%s)", (db) => {
   let server: TestServer;
   let http: Http;
 
@@ -57,6 +57,17 @@ describe.each(dbs)("schema clean-up (%s)", (db) => {
     expect((await http.delete(`/collections/${authors}`)).status).toBe(204);
     expect(await fieldNames(http, books)).toEqual(["id", "title"]);
     ok(await http.post(`/items/${books}`, { title: "still writable" }));
+  });
+
+  it("reports each field's position in meta.sort, in creation order", async () => {
+    await createCollection(http, "d_sorted", [autoPk, { field: "first", type: "string", schema: {} }]);
+    await createField(http, "d_sorted", { field: "second", type: "integer", schema: {} });
+    const fields = ok<Array<{ field: string; meta: { sort: number | null } }>>(await http.get("/fields/d_sorted"));
+    const sorts = fields.map((field) => field.meta.sort);
+    expect(sorts.every((sort) => typeof sort === "number")).toBe(true);
+    expect(fields.map((field) => field.field)).toEqual(["id", "first", "second"]);
+    expect([...sorts].sort((a, b) => a! - b!)).toEqual(sorts);
+    expect(new Set(sorts).size).toBe(3);
   });
 
   it("refuses a permission rule that does not fit its collection, on create and on update", async () => {
