@@ -46,7 +46,7 @@ function Overview({ schema, onCreate }: { schema: Schema; onCreate: () => void }
       ) : (
         <div className="table-wrap">
           <table>
-            <caption className="dm-sr-only">Collections</caption>
+            <caption className="visually-hidden">Collections</caption>
             <thead>
               <tr>
                 <th scope="col">Collection</th>

@@ -31,7 +31,7 @@ export function FilterBuilder({ fields, rows, onChange, filter }: FilterBuilderP
         const type = typeOf(row.field);
         return (
           <fieldset key={row.id} className="filter-row">
-            <legend className="sr-only">Filter {index + 1}</legend>
+            <legend className="visually-hidden">Filter {index + 1}</legend>
             <span className="filter-joiner" aria-hidden="true">
               {index === 0 ? "Where" : "and"}
             </span>

@@ -36,7 +36,7 @@ export function ItemsTable({ schema, collection, columns, primaryKey, rows, sort
   return (
     <div className="table-wrap">
       <table aria-busy={busy}>
-        <caption className="sr-only">Items of {collection}</caption>
+        <caption className="visually-hidden">Items of {collection}</caption>
         <thead>
           <tr>
             {canDelete && (
@@ -58,7 +58,7 @@ export function ItemsTable({ schema, collection, columns, primaryKey, rows, sort
               );
             })}
             <th scope="col" className="actions">
-              <span className="sr-only">Actions</span>
+              <span className="visually-hidden">Actions</span>
             </th>
           </tr>
         </thead>

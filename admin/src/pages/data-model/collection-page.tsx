@@ -71,14 +71,14 @@ function FieldsTable({ schema, collection, fields, onEdit, onDelete }: { schema:
   return (
     <div className="table-wrap">
       <table>
-        <caption className="dm-sr-only">Fields of {collection}</caption>
+        <caption className="visually-hidden">Fields of {collection}</caption>
         <thead>
           <tr>
             <th scope="col">Field</th>
             <th scope="col">Type</th>
             <th scope="col">Flags</th>
             <th scope="col" className="actions">
-              <span className="dm-sr-only">Actions</span>
+              <span className="visually-hidden">Actions</span>
             </th>
           </tr>
         </thead>
@@ -101,7 +101,7 @@ function FieldsTable({ schema, collection, fields, onEdit, onDelete }: { schema:
                   Edit
                 </button>
                 {!field.schema?.is_primary_key && (
-                  <button type="button" className="button-link dm-danger-link" aria-label={`Delete field ${field.field}`} onClick={() => onDelete(field)}>
+                  <button type="button" className="button-link danger-link" aria-label={`Delete field ${field.field}`} onClick={() => onDelete(field)}>
                     Delete
                   </button>
                 )}

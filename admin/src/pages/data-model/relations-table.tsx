@@ -9,7 +9,7 @@ export function RelationsTable({ schema, collection }: { schema: Schema; collect
   return (
     <div className="table-wrap">
       <table>
-        <caption className="dm-sr-only">Relations of {collection}</caption>
+        <caption className="visually-hidden">Relations of {collection}</caption>
         <thead>
           <tr>
             <th scope="col">Key field</th>
