@@ -31,7 +31,7 @@ async function main() {
     ];
     process.stdout.write(`\n${lines.filter(Boolean).join("\n")}\n\n`);
   }
-  logger.info(`Tidings is listening on ${url}`);
+  logger.info(`Tidings is listening on ${url} (studio: ${url}/admin)`);
 
   let stopping = false;
   const stop = async (signal: string) => {
