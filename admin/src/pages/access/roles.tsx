@@ -82,7 +82,7 @@ function RoleCard({ node, directory, onOpen }: { node: RoleNode; directory: Dire
         )}
       </div>
       <div className="row-actions">
-        <button type="button" className="button-link button-small" aria-label={`Add a role under ${role.name}`} onClick={() => onOpen({ kind: "create", parent: role.id })}>
+        <button type="button" className="button-link button-small" aria-label={`Add child role under ${role.name}`} onClick={() => onOpen({ kind: "create", parent: role.id })}>
           Add child
         </button>
         <button type="button" className="button-link button-small" aria-label={`Edit ${role.name}`} onClick={() => onOpen({ kind: "edit", role })}>
