@@ -99,4 +99,33 @@ describe.skipIf(!studioTestsCanRun())("studio: accessibility (axe-core)", () => 
       expect(found).toEqual({});
     });
   }
+
+  test("works from the keyboard: sign in, navigate, open a dialog, close it with Escape, focus returns", async () => {
+    const { context, page } = await browser.open(`${server.url}/admin/`);
+    // The email box has focus on load; type, tab, type, Enter.
+    await page.keyboard.type(server.adminEmail);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(server.adminPassword);
+    await page.keyboard.press("Enter");
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    // The skip link comes first and moves focus to the main region.
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    // Navigate by focusing a nav link and pressing Enter.
+    await page.getByRole("link", { name: "Content", exact: true }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("main").getByRole("link", { name: "articles", exact: true }).first().focus();
+    await page.keyboard.press("Enter");
+    await page.getByText("Article 1", { exact: true }).waitFor();
+    const create = page.getByRole("button", { name: "Create item" });
+    await create.focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog");
+    await dialog.waitFor();
+    expect(await dialog.evaluate((element) => element.contains(document.activeElement))).toBe(true);
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    expect(await create.evaluate((element) => element === document.activeElement)).toBe(true);
+    await context.close();
+  });
 });

@@ -1,4 +1,4 @@
-// A modal dialog on the native <dialog> element: it traps focus, closes on Escape and restores focus.
+// A modal dialog on the native <dialog> element: it traps focus, closes on Escape and gives focus back to its opener.
 import { useEffect, useRef, type FormEvent, type ReactNode } from "react";
 import { errorMessage } from "../api/client";
 
@@ -18,8 +18,13 @@ export function Dialog({ title, onClose, children, onSubmit, submitLabel = "Save
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
+    // The dialog closes by unmounting, after React has removed it: give focus back to the opener ourselves.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
+    return () => {
+      dialog?.close();
+      if (opener?.isConnected) opener.focus();
+    };
   }, []);
   const submit = (event: FormEvent) => {
     event.preventDefault();
