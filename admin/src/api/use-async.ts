@@ -19,7 +19,7 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): AsyncState
       (data) => run === latest.current && setState({ data, loading: false }),
       (error) => run === latest.current && setState({ error, loading: false }),
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is a new closure every render; the caller's `deps` say when it really changes.
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((value) => value + 1), []);
   return { data: state.data, error: state.error, loading: state.loading, reload };

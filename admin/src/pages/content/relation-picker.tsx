@@ -25,8 +25,8 @@ function useRelatedOptions(schema: Schema, related: string, search: string, sele
   const [labels, setLabels] = useState<ReadonlyMap<string, string>>(new Map());
   const toOptions = (rows: Item[]) => rows.map((row) => ({ key: keyString(row[primaryKey]), label: itemLabel(schema, related, row) }));
   useEffect(() => {
+    // Remember the label of every item seen, so that chosen items keep their names after a new search.
     if (found.data) setLabels((current) => new Map([...current, ...toOptions(found.data!).map((option) => [option.key, option.label] as const)]));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [found.data]);
   const unknown = selected.filter((key) => !labels.has(key));
   const unknownKey = unknown.join(",");
@@ -41,7 +41,7 @@ function useRelatedOptions(schema: Schema, related: string, search: string, sele
     return () => {
       current = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Keyed by the joined keys, not the array, so a new render with the same keys doesn't refetch.
   }, [related, unknownKey]);
   // One list in label order: ticking an option must not move it under the pointer.
   const chosen: Option[] = selected.map((key) => ({ key, label: labels.get(key) ?? key }));
