@@ -7,6 +7,7 @@ interface Toast {
   text: string;
 }
 
+const MAX_SHOWN = 3;
 let toasts: Toast[] = [];
 let nextId = 1;
 const listeners = new Set<() => void>();
@@ -14,7 +15,8 @@ const emit = () => listeners.forEach((listener) => listener());
 
 export function toast(kind: Toast["kind"], text: string) {
   const id = nextId++;
-  toasts = [...toasts, { id, kind, text }];
+  // A burst of actions shows its latest few, not a column over the page.
+  toasts = [...toasts, { id, kind, text }].slice(-MAX_SHOWN);
   emit();
   setTimeout(() => dismiss(id), kind === "error" ? 8_000 : 4_000);
 }
