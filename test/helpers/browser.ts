@@ -45,6 +45,8 @@ export async function launchBrowser(): Promise<StudioBrowser> {
     pageErrors,
     async open(url) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      // Fail on the locator that is missing, well before the test's own 30 s timeout.
+      context.setDefaultTimeout(15_000);
       contexts.push(context);
       const page = await context.newPage();
       // Uncaught errors in the page fail the test (see pageErrors).

@@ -102,7 +102,10 @@ describe.skipIf(!studioTestsCanRun())("studio: accessibility (axe-core)", () => 
 
   test("works from the keyboard: sign in, navigate, open a dialog, close it with Escape, focus returns", async () => {
     const { context, page } = await browser.open(`${server.url}/admin/`);
-    // The email box has focus on load; type, tab, type, Enter.
+    // Once the sign-in form shows, the email box has focus; type, tab, type, Enter.
+    const email = page.getByLabel("Email");
+    await email.waitFor();
+    expect(await email.evaluate((element) => element === document.activeElement)).toBe(true);
     await page.keyboard.type(server.adminEmail);
     await page.keyboard.press("Tab");
     await page.keyboard.type(server.adminPassword);
