@@ -3,17 +3,18 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { errorBody } from "./errors.js";
+import { errorBody, sendRouteNotFound } from "./errors.js";
 
 /** The same folder from src/http/ (tsx, tests) and from dist/http/ (npm start). */
 export const studioRoot = fileURLToPath(new URL("../../admin/dist/", import.meta.url));
 
 /** Scripts and styles from this server only; the WebSocket back to this host; nothing framed, nothing inline. */
 function studioContentPolicy(request: FastifyRequest) {
-  const host = request.host;
+  // The Host header is the client's to write: only a plain host[:port] may reach the header we send back.
+  const host = /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(request.host) ? request.host : undefined;
   return [
     "default-src 'self'",
-    `connect-src 'self' ws://${host} wss://${host}`,
+    host ? `connect-src 'self' ws://${host} wss://${host}` : "connect-src 'self'",
     "img-src 'self' data:",
     "style-src 'self'",
     "script-src 'self'",
@@ -48,8 +49,8 @@ export async function registerStudio(app: FastifyInstance) {
       studio.get("/", (_request, reply) => reply.sendFile("index.html"));
       // Any other path is a page of the single-page app; missing assets stay 404.
       studio.setNotFoundHandler((request, reply) => {
-        if (request.method !== "GET" && request.method !== "HEAD") return reply.status(404).send(errorBody("ROUTE_NOT_FOUND", `Route ${request.url.split("?")[0]} doesn't exist.`));
-        if (request.url.startsWith("/admin/assets/")) return reply.status(404).send(errorBody("ROUTE_NOT_FOUND", `Route ${request.url.split("?")[0]} doesn't exist.`));
+        const isPage = (request.method === "GET" || request.method === "HEAD") && !request.url.startsWith("/admin/assets/");
+        if (!isPage) return sendRouteNotFound(request, reply);
         return reply.header("cache-control", "no-cache").sendFile("index.html");
       });
     },

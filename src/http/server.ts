@@ -12,7 +12,7 @@ import { registerStudio } from "./admin.js";
 import { registerAuthRoutes } from "./auth.js";
 import { registerCollectionRoutes } from "./collections.js";
 import { registerContext } from "./context.js";
-import { errorBody, handleError } from "./errors.js";
+import { errorBody, handleError, sendRouteNotFound } from "./errors.js";
 import { registerFieldRoutes } from "./fields.js";
 import { registerGraphQLRoutes } from "./graphql.js";
 import { registerItemRoutes } from "./items.js";
@@ -88,9 +88,7 @@ export async function createHttpServer({ config, core, graphql, logger, busStatu
     await app.register(cors, { origin: config.cors.origin, credentials: true, methods: ["GET", "POST", "PATCH", "DELETE", "SEARCH"] });
   }
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(errorBody("ROUTE_NOT_FOUND", `Route ${request.url.split("?")[0]} doesn't exist.`)),
-  );
+  app.setNotFoundHandler(sendRouteNotFound);
   app.addHook("onRequest", async (request) => refusePrototypeQueryKeys(request.url));
   registerRateLimits(app, config.rateLimiter);
   registerContext(app, core);

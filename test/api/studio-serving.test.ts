@@ -32,6 +32,22 @@ describe.skipIf(!built)("studio files at /admin", () => {
     }
   });
 
+  it("never copies a crafted Host header into the policy", async () => {
+    const { request } = await import("node:http");
+    const policy = await new Promise<string>((resolve, reject) => {
+      const url = new URL(`${server.url}/admin/`);
+      const req = request({ host: url.hostname, port: url.port, path: "/admin/", headers: { host: "evil.example; script-src *" } }, (response) => {
+        response.resume();
+        resolve(String(response.headers["content-security-policy"]));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(policy).not.toContain("evil");
+    expect(policy).toContain("connect-src 'self';");
+    expect(policy).toContain("script-src 'self'");
+  });
+
   it("answers a page path (deep link) with the app, so reloads work", async () => {
     const response = await fetch(`${server.url}/admin/content/messages?page=2`);
     expect(response.status).toBe(200);
