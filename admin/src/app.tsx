@@ -25,11 +25,13 @@ export interface Me {
 }
 
 async function loadMe(): Promise<Me> {
-  const user = await data<Omit<Me, "admin">>("/users/me", { query: { fields: ["id", "email", "first_name", "last_name"] } });
-  const admin = await request("/server/metrics").then(
-    () => true,
-    () => false,
-  );
+  const [user, admin] = await Promise.all([
+    data<Omit<Me, "admin">>("/users/me", { query: { fields: ["id", "email", "first_name", "last_name"] } }),
+    request("/server/metrics").then(
+      () => true,
+      () => false,
+    ),
+  ]);
   return { ...user, admin };
 }
 
@@ -119,7 +121,7 @@ function Studio() {
       <main id="main" tabIndex={-1}>
         {section === "content" && <ContentPage params={params} me={me.data} />}
         {section === "data-model" && (me.data.admin ? <DataModelPage params={params} /> : <AdminOnly />)}
-        {section === "access" && (me.data.admin ? <AccessPage params={params} /> : <AdminOnly />)}
+        {section === "access" && (me.data.admin ? <AccessPage params={params} me={me.data} /> : <AdminOnly />)}
         {section === "inspector" && <InspectorPage me={me.data} />}
       </main>
     </div>

@@ -25,10 +25,19 @@ export function navigate(path: string, options: { replace?: boolean } = {}) {
   window.scrollTo(0, 0);
 }
 
+/** A typed-in path may hold a broken escape (%ZZ): keep such a segment as it is. */
+const decodeSegment = (segment: string) => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};
+
 /** Path segments below /admin, decoded: "/content/a%20b" → ["content", "a b"]. */
 export function useRoute(): string[] {
   const path = useSyncExternalStore(subscribe, currentPath);
-  return path.split("/").filter(Boolean).map(decodeURIComponent);
+  return path.split("/").filter(Boolean).map(decodeSegment);
 }
 
 export const href = (path: string) => BASE + path;

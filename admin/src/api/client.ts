@@ -64,7 +64,8 @@ export async function request<T = unknown>(path: string, options: RequestOptions
     const error = await errorFrom(response);
     // An access token can expire between the check and the request: refresh once and try again.
     if (error.code !== "TOKEN_EXPIRED" || !(await session.refresh())) {
-      if (error.code === "TOKEN_EXPIRED" || error.code === "INVALID_CREDENTIALS") session.expire();
+      // A refused refresh has signed us out already; offline or 5xx keeps the stored token for later.
+      if (error.code === "INVALID_CREDENTIALS") session.expire();
       throw error;
     }
     response = await send();

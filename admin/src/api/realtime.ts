@@ -1,6 +1,7 @@
 // The studio's realtime client: one WebSocket per tab speaking the Directus protocol to /websocket.
 // Authenticates with the session's access token, answers pings, re-authenticates when the token
 // expires and, after a dropped connection, reconnects and subscribes again with the same uids.
+import { useSyncExternalStore } from "react";
 import { session } from "./session";
 
 export type Frame = Record<string, unknown> & { type?: string; uid?: string; event?: string };
@@ -145,7 +146,10 @@ class Realtime {
   }
 
   private emitFrame(direction: "sent" | "received", frame: Frame) {
-    for (const listener of this.frameListeners) listener(direction, frame);
+    if (this.frameListeners.size === 0) return;
+    // Listeners show frames on screen: the token in an auth frame is not theirs to see.
+    const shown = "access_token" in frame ? { ...frame, access_token: "**********" } : frame;
+    for (const listener of this.frameListeners) listener(direction, shown);
   }
 
   private setStatus(status: ConnectionStatus) {
@@ -156,3 +160,11 @@ class Realtime {
 }
 
 export const realtime = new Realtime();
+
+/** The connection state, for a live indicator. */
+export function useConnectionStatus(): ConnectionStatus {
+  return useSyncExternalStore(
+    (listener) => realtime.onStatus(listener),
+    () => realtime.status,
+  );
+}

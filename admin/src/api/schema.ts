@@ -35,10 +35,20 @@ export const FIELD_TYPES = ["string", "text", "integer", "bigInteger", "float", 
 
 export const isSystemCollection = (name: string) => name.startsWith("directus_") || name.startsWith("tidings_");
 
+/** The collections users made that hold items (folders have no table), by name. */
+export const userCollections = (schema: Schema) =>
+  schema.collections.filter((collection) => !isSystemCollection(collection.collection) && collection.schema !== null).sort((a, b) => a.collection.localeCompare(b.collection));
+
 export const fieldsOf = (schema: Schema, collection: string) => schema.fields.filter((field) => field.collection === collection).sort((a, b) => (a.meta?.sort ?? 0) - (b.meta?.sort ?? 0));
 
 export const primaryKeyOf = (schema: Schema, collection: string) =>
   schema.fields.find((field) => field.collection === collection && field.schema?.is_primary_key)?.field ?? "id";
+
+/** The type of `collection`'s primary key: what a column holding its keys needs (integer, bigInteger, uuid or string). */
+export function keyTypeOf(schema: Schema, collection: string): string {
+  const pk = primaryKeyOf(schema, collection);
+  return schema.fields.find((field) => field.collection === collection && field.field === pk)?.type ?? "integer";
+}
 
 /** The relation whose many side is collection.field (m2o, or one leg of a junction). */
 export const relationOf = (schema: Schema, collection: string, field: string) =>
@@ -50,27 +60,26 @@ export const o2mRelationOf = (schema: Schema, collection: string, field: string)
 
 // One copy of the schema for the whole studio, loaded on demand and reloaded after every change.
 let current: { schema?: Schema; error?: unknown; loading: boolean } = { loading: false };
-let pending: Promise<void> | undefined;
+/** Only the newest load may store its answer: an older one may predate a change, or a sign-out. */
+let latestLoad = 0;
 const listeners = new Set<() => void>();
 const emit = () => listeners.forEach((listener) => listener());
 
-export function reloadSchema(): Promise<void> {
+export async function reloadSchema(): Promise<void> {
+  const load = ++latestLoad;
   current = { ...current, loading: true };
   emit();
-  pending = Promise.all([data<Collection[]>("/collections"), data<Field[]>("/fields"), data<Relation[]>("/relations")]).then(
-    ([collections, fields, relations]) => {
-      current = { schema: { collections, fields, relations }, loading: false };
-      emit();
-    },
-    (error) => {
-      current = { schema: current.schema, error, loading: false };
-      emit();
-    },
-  );
-  return pending;
+  try {
+    const [collections, fields, relations] = await Promise.all([data<Collection[]>("/collections"), data<Field[]>("/fields"), data<Relation[]>("/relations")]);
+    if (load === latestLoad) current = { schema: { collections, fields, relations }, loading: false };
+  } catch (error) {
+    if (load === latestLoad) current = { schema: current.schema, error, loading: false };
+  }
+  emit();
 }
 
 export function forgetSchema() {
+  latestLoad++;
   current = { loading: false };
   emit();
 }

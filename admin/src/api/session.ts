@@ -18,6 +18,8 @@ class Session {
   private expiresAt = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pending: Promise<boolean> | undefined;
+  /** Bumped on sign-out: a refresh answered after it must not sign the user back in. */
+  private generation = 0;
   private listeners = new Set<Listener>();
 
   get signedIn() {
@@ -58,6 +60,7 @@ class Session {
   /** Trades the stored refresh token for a new pair; false (and signed out) when the server refuses it. */
   refresh(): Promise<boolean> {
     this.pending ??= this.withLock(async () => {
+      const generation = this.generation;
       const refreshToken = localStorage.getItem(STORAGE_KEY);
       if (!refreshToken) return this.drop();
       try {
@@ -66,9 +69,12 @@ class Session {
           headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ refresh_token: refreshToken, mode: "json" }),
         });
+        if (generation !== this.generation) return false;
         if (response.status === 401 || response.status === 403) return this.drop();
         if (!response.ok) return false;
-        this.accept((await response.json()).data as Tokens);
+        const tokens = (await response.json()).data as Tokens;
+        if (generation !== this.generation) return false;
+        this.accept(tokens);
         return true;
       } catch {
         return false; // offline: keep the stored token and try again later
@@ -106,6 +112,7 @@ class Session {
 
   private drop(): false {
     const wasSignedIn = this.signedIn;
+    this.generation++;
     this.token = undefined;
     this.expiresAt = 0;
     clearTimeout(this.timer);

@@ -72,4 +72,3 @@ export function ConfirmDialog({ title, message, confirmLabel = "Delete", onConfi
   );
 }
 
-export { errorMessage };

@@ -1,6 +1,7 @@
 // Access: users, roles and policies (tabs), and one policy's permissions grid at /access/policies/<id>.
 import { useEffect } from "react";
 import { useAsync } from "../api/use-async";
+import type { Me } from "../app";
 import { Link } from "../components/link";
 import { ErrorNotice, Loading } from "../components/status";
 import { navigate } from "../router";
@@ -22,13 +23,13 @@ export interface DirectoryProps {
   reload: () => void;
 }
 
-export function AccessPage({ params }: { params: string[] }) {
+export function AccessPage({ params, me }: { params: string[]; me: Me }) {
   const tab = params[0] ?? "users";
   const known = tabs.some((item) => item.path === tab);
   useEffect(() => {
     if (!known) navigate("/access/users", { replace: true });
   }, [known]);
-  const directory = useAsync(loadDirectory, []);
+  const directory = useAsync(() => loadDirectory(me.id), [me.id]);
   const policyId = tab === "policies" ? params[1] : undefined;
   return (
     <>

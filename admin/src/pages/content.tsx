@@ -2,7 +2,7 @@
 import { useEffect, useRef } from "react";
 import type { Me } from "../app";
 import { data } from "../api/client";
-import { isSystemCollection, useSchema, type Collection } from "../api/schema";
+import { userCollections, useSchema, type Collection } from "../api/schema";
 import { useAsync } from "../api/use-async";
 import { Link } from "../components/link";
 import { Empty, ErrorNotice, Loading } from "../components/status";
@@ -21,8 +21,7 @@ export function ContentPage({ params, me }: { params: string[]; me: Me }) {
   const current = params[0];
   if (!schema) return error !== undefined ? <ErrorNotice error={error} onRetry={reload} /> : <Loading label="Loading collections…" />;
   if (!permissions.data) return permissions.error !== undefined ? <ErrorNotice error={permissions.error} onRetry={permissions.reload} /> : <Loading label="Loading your permissions…" />;
-  // Folders have no table, so no items.
-  const collections = schema.collections.filter((collection) => !isSystemCollection(collection.collection) && collection.schema).sort((a, b) => a.collection.localeCompare(b.collection));
+  const collections = userCollections(schema);
   const known = collections.some((collection) => collection.collection === current);
   return (
     <div className={current ? "split content-page content-page-open" : "split content-page"}>

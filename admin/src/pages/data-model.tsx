@@ -1,11 +1,11 @@
 // Data model (admins): the user collections, their fields and relations; /data-model and /data-model/<collection>.
 import { useState } from "react";
-import { useSchema, type Schema } from "../api/schema";
+import { userCollections, useSchema, type Schema } from "../api/schema";
 import { Link } from "../components/link";
 import { Empty, ErrorNotice, Loading } from "../components/status";
 import { CollectionPage } from "./data-model/collection-page";
 import { CreateCollectionDialog } from "./data-model/create-collection-dialog";
-import { relationsOf, userCollections } from "./data-model/model";
+import { relationsOf } from "./data-model/model";
 import "./data-model/data-model.css";
 
 export function DataModelPage({ params }: { params: string[] }) {

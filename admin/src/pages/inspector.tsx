@@ -1,7 +1,7 @@
 // Realtime inspector: subscribe the way a client would and watch the frames arrive; admins also see server counters.
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import type { Me } from "../app";
-import { realtime, type ConnectionStatus, type Frame, type SubscribeMessage } from "../api/realtime";
+import { realtime, useConnectionStatus, type Frame, type SubscribeMessage } from "../api/realtime";
 import { useSchema } from "../api/schema";
 import { JsonInput } from "../components/json-input";
 import { Empty, ErrorNotice, Loading } from "../components/status";
@@ -147,12 +147,6 @@ export function InspectorPage({ me }: { me: Me }) {
       </div>
     </>
   );
-}
-
-function useConnectionStatus() {
-  const [status, setStatus] = useState<ConnectionStatus>(realtime.status);
-  useEffect(() => realtime.onStatus(setStatus), []);
-  return status;
 }
 
 /** The subscribe message as sent, and the same subscription written with @directus/sdk. */

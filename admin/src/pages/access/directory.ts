@@ -48,15 +48,14 @@ export interface Directory {
   meId: string;
 }
 
-export async function loadDirectory(): Promise<Directory> {
-  const [users, roles, policies, access, me] = await Promise.all([
+export async function loadDirectory(meId: string): Promise<Directory> {
+  const [users, roles, policies, access] = await Promise.all([
     data<User[]>("/users", { query: { fields: ["id", "email", "first_name", "last_name", "role", "status", "token"], sort: ["email"], limit: -1 } }),
     data<Role[]>("/roles", { query: { fields: ["id", "name", "description", "parent", "users"], sort: ["name"], limit: -1 } }),
     data<Policy[]>("/policies", { query: { fields: ["id", "name", "description", "admin_access", "app_access", "ip_access"], sort: ["name"], limit: -1 } }),
     data<AccessRow[]>("/access", { query: { fields: ["id", "role", "user", "policy"], limit: -1 } }),
-    data<{ id: string }>("/users/me", { query: { fields: ["id"] } }),
   ]);
-  return { users, roles, policies, access, meId: me.id };
+  return { users, roles, policies, access, meId };
 }
 
 /** The public policy is the one attached by an access row with neither role nor user. */
@@ -154,6 +153,10 @@ export function roleChain(roles: Role[], id: string | null): string[] {
   for (let current = id; current !== null && !chain.includes(current); current = roles.find((role) => role.id === current)?.parent ?? null) chain.push(current);
   return chain;
 }
+
+/** The policies that come with these roles (e.g. a user's role and its ancestors). */
+export const policiesOfRoles = (directory: Directory, roles: string[]): Policy[] =>
+  policiesOf(directory, directory.access.filter((row) => row.role !== null && roles.includes(row.role)));
 
 /** "Parent / Child" for selects, so nested roles with the same name stay distinguishable. */
 export function rolePath(roles: Role[], id: string): string {

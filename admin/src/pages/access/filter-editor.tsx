@@ -90,7 +90,7 @@ export function FilterEditor({ label, hint, value, fields, onChange }: FilterEdi
                   <input id={`${id}-value-${index}`} list={`${id}-dynamic`} value={condition.value} spellCheck={false} onChange={(event) => update(index, { value: event.target.value })} />
                 </div>
               )}
-              <button type="button" className="button-secondary button-small filter-remove" aria-label={`Remove condition ${index + 1}`} onClick={() => editConditions(conditions.filter((_, at) => at !== index))}>
+              <button type="button" className="button-secondary button-small condition-remove" aria-label={`Remove condition ${index + 1}`} onClick={() => editConditions(conditions.filter((_, at) => at !== index))}>
                 Remove
               </button>
             </fieldset>

@@ -1,7 +1,7 @@
 // One policy: its settings and the permissions grid (collections × create / read / update / delete).
 import { useEffect, useState } from "react";
 import { data } from "../../api/client";
-import { fieldsOf, isSystemCollection, reloadSchema, useSchema, type Schema } from "../../api/schema";
+import { fieldsOf, reloadSchema, userCollections, useSchema, type Schema } from "../../api/schema";
 import { useAsync } from "../../api/use-async";
 import { Link } from "../../components/link";
 import { Empty, ErrorNotice, Loading } from "../../components/status";
@@ -17,7 +17,7 @@ const SYSTEM_FIRST = ["directus_users", "directus_roles", "directus_files"];
 function collectionGroups(schema: Schema) {
   // Folders (no table) hold no items, so there is nothing to permit on them.
   const names = schema.collections.filter((collection) => collection.schema !== null).map((collection) => collection.collection);
-  const user = names.filter((name) => !isSystemCollection(name)).sort();
+  const user = userCollections(schema).map((collection) => collection.collection);
   const rank = (name: string) => (SYSTEM_FIRST.includes(name) ? SYSTEM_FIRST.indexOf(name) : SYSTEM_FIRST.length);
   const system = names.filter((name) => name.startsWith("directus_")).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   return { user, system };

@@ -7,7 +7,7 @@ import { Empty } from "../../components/status";
 import { toast } from "../../components/toast";
 import type { DirectoryProps } from "../access";
 import { Checklist } from "./checklist";
-import { descendantsOf, policiesOf, policyLabel, roleChain, roleTree, rolePath, rowsOf, syncPolicies, type Directory, type Role, type RoleNode } from "./directory";
+import { descendantsOf, policiesOf, policiesOfRoles, policyLabel, roleChain, roleTree, rolePath, rowsOf, syncPolicies, type Directory, type Role, type RoleNode } from "./directory";
 import { PolicyBadges } from "./policies";
 
 type Open = { kind: "create"; parent: string | null } | { kind: "edit"; role: Role } | { kind: "delete"; role: Role };
@@ -53,8 +53,7 @@ function RoleList({ nodes, directory, onOpen, label }: { nodes: RoleNode[]; dire
 function RoleCard({ node, directory, onOpen }: { node: RoleNode; directory: Directory; onOpen: (open: Open) => void }) {
   const { role } = node;
   const policies = policiesOf(directory, rowsOf(directory, { role: role.id }));
-  const ancestors = roleChain(directory.roles, role.id).slice(1);
-  const inherited = policiesOf(directory, directory.access.filter((row) => row.role !== null && ancestors.includes(row.role)));
+  const inherited = policiesOfRoles(directory, roleChain(directory.roles, role.id).slice(1));
   const members = role.users.length;
   return (
     <div className="role-card">

@@ -7,7 +7,7 @@ import { Empty } from "../../components/status";
 import { toast } from "../../components/toast";
 import type { DirectoryProps } from "../access";
 import { Checklist } from "./checklist";
-import { hasToken, policiesOf, policyLabel, roleChain, rolePath, rowsOf, syncPolicies, userName, USER_STATUSES, type Directory, type User, type UserStatus } from "./directory";
+import { hasToken, policiesOf, policiesOfRoles, policyLabel, roleChain, rolePath, rowsOf, syncPolicies, userName, USER_STATUSES, type Directory, type User, type UserStatus } from "./directory";
 import { PolicyBadges } from "./policies";
 import { TokenDialog, randomToken } from "./token-dialog";
 
@@ -80,7 +80,7 @@ export function UsersTab({ directory, reload }: DirectoryProps) {
 function UserRow({ user, directory, onOpen }: { user: User; directory: Directory; onOpen: (open: Open) => void }) {
   const me = user.id === directory.meId;
   const policies = policiesOf(directory, rowsOf(directory, { user: user.id }));
-  const inherited = policiesOf(directory, directory.access.filter((row) => row.role !== null && roleChain(directory.roles, user.role).includes(row.role))).filter((policy) => !policies.includes(policy));
+  const inherited = policiesOfRoles(directory, roleChain(directory.roles, user.role)).filter((policy) => !policies.includes(policy));
   const name = label(user);
   return (
     <tr>

@@ -1,6 +1,7 @@
 // One collection's items: search, filters, sorting and paging over REST, kept current by a live subscription.
 import { useEffect, useMemo, useState } from "react";
 import { request } from "../../api/client";
+import { useConnectionStatus } from "../../api/realtime";
 import { primaryKeyOf, type Schema } from "../../api/schema";
 import { useAction } from "../../api/use-async";
 import { ConfirmDialog } from "../../components/dialog";
@@ -14,7 +15,7 @@ import { can, columnsOf, keyString, PAGE_SIZE, queryFieldsOf, type Item, type Ke
 import { Pager } from "./pager";
 import { useDebounced } from "./use-debounced";
 import { useItemsPage } from "./use-items-page";
-import { useConnectionStatus, useLiveItems } from "./use-live-items";
+import { useLiveItems } from "./use-live-items";
 
 const TYPING_DELAY_MS = 300;
 

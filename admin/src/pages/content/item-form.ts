@@ -1,5 +1,5 @@
 // The item form's model: which fields it shows and how, its starting values, and the payload of what changed.
-import { fieldsOf, primaryKeyOf, type Field, type Schema } from "../../api/schema";
+import { fieldsOf, keyTypeOf, primaryKeyOf, type Field, type Schema } from "../../api/schema";
 import { allowsField, castKey, isReadable, isServerFilled, itemLabel, keyString, relationalOf, type Item, type Permissions, type Relational } from "./model";
 import { formatCell, fromFormValue, toFormValue } from "./values";
 
@@ -75,8 +75,7 @@ function displayOf(field: Field, relational: Relational | undefined, raw: unknow
 
 /** A key from a control, in the type of the related collection's primary key. */
 function relatedKey(schema: Schema, related: string, key: string) {
-  const type = schema.fields.find((field) => field.collection === related && field.field === primaryKeyOf(schema, related))?.type ?? "string";
-  return castKey(type, key);
+  return castKey(keyTypeOf(schema, related), key);
 }
 
 /**

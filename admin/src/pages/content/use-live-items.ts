@@ -1,6 +1,6 @@
 // Live updates for the open collection: patch rows in place at once, then refetch the page so that
 // paging, sorting, filters and the count stay exact; changed rows flash and changes are announced.
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { realtime, type Frame } from "../../api/realtime";
 import { keyString, type Item } from "./model";
 
@@ -8,13 +8,6 @@ import { keyString, type Item } from "./model";
 const REFETCH_DELAY_MS = 150;
 /** As long as the row-flash animation in styles.css. */
 const FLASH_MS = 2400;
-
-export function useConnectionStatus() {
-  return useSyncExternalStore(
-    (listener) => realtime.onStatus(listener),
-    () => realtime.status,
-  );
-}
 
 interface Options {
   collection: string;

@@ -1,7 +1,6 @@
 // The list of user collections beside a collection's page, with their field counts.
-import type { Schema } from "../../api/schema";
+import { userCollections, type Schema } from "../../api/schema";
 import { Link } from "../../components/link";
-import { userCollections } from "./model";
 
 export function CollectionSidebar({ schema, current, onCreate }: { schema: Schema; current: string; onCreate: () => void }) {
   const collections = userCollections(schema);

@@ -1,6 +1,6 @@
 // The data model's rules and request shapes, kept apart from the components that use them.
 import { request } from "../../api/client";
-import { isSystemCollection, primaryKeyOf, type Field, type Relation, type Schema } from "../../api/schema";
+import { isSystemCollection, keyTypeOf, type Field, type Relation, type Schema } from "../../api/schema";
 
 /** The server's identifier rule (src/core/fields.ts): letter or underscore first, then letters, digits, underscores. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -12,9 +12,6 @@ export function nameProblem(name: string, kind: "collection" | "field"): string 
   if (kind === "collection" && isSystemCollection(name)) return 'Names starting with "directus_" or "tidings_" are reserved.';
   return undefined;
 }
-
-export const userCollections = (schema: Schema) =>
-  schema.collections.filter((collection) => !isSystemCollection(collection.collection) && collection.schema !== null).sort((a, b) => a.collection.localeCompare(b.collection));
 
 export type PrimaryKeyKind = "integer" | "uuid" | "string";
 
@@ -48,11 +45,6 @@ export const ON_DELETE = [
 
 export type OnDelete = (typeof ON_DELETE)[number]["value"];
 
-/** The type a column needs to hold keys of `collection` (integer, bigInteger, uuid or string). */
-export function keyTypeOf(schema: Schema, collection: string): string {
-  const pk = primaryKeyOf(schema, collection);
-  return schema.fields.find((field) => field.collection === collection && field.field === pk)?.type ?? "integer";
-}
 
 /** Whether a column of `type` can hold keys of `collection` (the server's compatibility rule, src/core/relations.ts). */
 export function holdsKeysOf(schema: Schema, collection: string, type: string): boolean {

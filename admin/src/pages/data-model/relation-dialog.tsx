@@ -1,11 +1,11 @@
 // Adding a relation the way Directus makes them: key columns, alias fields and /relations rows that name each other.
 import { useId, useState } from "react";
 import { request } from "../../api/client";
-import { isSystemCollection, reloadSchema, type Schema } from "../../api/schema";
+import { isSystemCollection, keyTypeOf, reloadSchema, userCollections, type Schema } from "../../api/schema";
 import { useAction } from "../../api/use-async";
 import { Dialog } from "../../components/dialog";
 import { toast } from "../../components/toast";
-import { aliasField, createField, createRelation, foreignKeyField, holdsKeysOf, keyTypeOf, nameProblem, ON_DELETE, primaryKeyField, runSteps, userCollections, type OnDelete } from "./model";
+import { aliasField, createField, createRelation, foreignKeyField, holdsKeysOf, nameProblem, ON_DELETE, primaryKeyField, runSteps, type OnDelete } from "./model";
 
 type Kind = "m2o" | "o2m" | "m2m";
 
