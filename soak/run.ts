@@ -372,6 +372,10 @@ async function main() {
     } else {
       warnings.push(`only ${run.length} samples during the run: growth check skipped (use a longer run or --sample-seconds)`);
     }
+    // Counts that were never read compare equal (undefined === undefined): that is a failure, not a pass.
+    if (baseline.subscriptions === undefined || baseline.connections === undefined || settled?.subscriptions === undefined || settled.connections === undefined) {
+      failures.push("GET /server/metrics did not answer at the baseline or after the churn: the leak checks could not run");
+    }
     if (!settled || settled.subscriptions !== baseline.subscriptions) {
       failures.push(`subscriptions did not return to baseline after the churn: ${settled?.subscriptions} vs ${baseline.subscriptions} (waited ${settleSeconds.toFixed(0)} s)`);
     }

@@ -19,7 +19,7 @@ describe("realtime grouping across users (sqlite)", () => {
     admin = createHttp(server.url, server.adminToken);
   });
   afterAll(async () => {
-    closeAll(sockets);
+    await closeAll(sockets);
     await server.close();
   });
 

@@ -22,7 +22,7 @@ describe("system collection subscriptions (sqlite)", () => {
     admin = createHttp(server.url, server.adminToken);
   });
   afterAll(async () => {
-    closeAll(sockets);
+    await closeAll(sockets);
     await server.close();
   });
 

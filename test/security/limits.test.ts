@@ -5,7 +5,7 @@ import WebSocket from "ws";
 import { createHttp, type Http } from "../helpers/http.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { closeAll, connect, upgradeStatus, wsUrl, type WsClient } from "../helpers/ws-client.js";
-import { autoPk, createCollection, expectError, ok } from "../api/fixtures.js";
+import { autoPk, createCollection, expectError, ok, waitFor } from "../api/fixtures.js";
 import { gql, gqlError, nested } from "../graphql/helpers.js";
 
 const servers: TestServer[] = [];
@@ -47,7 +47,7 @@ describe("WebSocket connection limits", () => {
     clients.push(a, b);
     expect(await upgradeStatus(server.url)).toBe(403);
     await a.close();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(async () => server.app.realtime.sessions().size === 1, 3000, 20);
     const c = await connect(server.url, { token: server.adminToken });
     clients.push(c);
     expect(c.isOpen()).toBe(true);

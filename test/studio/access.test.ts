@@ -1,6 +1,6 @@
 // The Access section in Chromium: roles, policies, permissions, users and static tokens made through the UI,
 // then checked through REST, including what the generated token may and may not do.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
 import { launchBrowser, studioTestsCanRun, type StudioBrowser } from "../helpers/browser.js";
 import { createHttp, type Http } from "../helpers/http.js";
@@ -46,6 +46,11 @@ describe.skipIf(!studioTestsCanRun())("studio: access", () => {
     ({ page, context } = await browser.open(`${server.url}/admin/`));
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
     await signIn(page, server.adminEmail, server.adminPassword);
+  });
+
+  // An uncaught error in a page fails the test that caused it.
+  afterEach(() => {
+    expect(browser.pageErrors.splice(0)).toEqual([]);
   });
 
   afterAll(async () => {
@@ -254,6 +259,5 @@ describe.skipIf(!studioTestsCanRun())("studio: access", () => {
     await browser.screenshot(page, "access-permission-dialog-mobile");
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await page.setViewportSize({ width: 1280, height: 800 });
-    expect(browser.pageErrors).toEqual([]);
   });
 });

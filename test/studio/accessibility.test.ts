@@ -1,9 +1,11 @@
 // Every studio page, light and dark, checked with axe-core (WCAG 2.1 A and AA rules) in Chromium.
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { Page } from "playwright-core";
 import { launchBrowser, studioTestsCanRun, type StudioBrowser } from "../helpers/browser.js";
+import { addPermission, createPolicy, createRole, createUser } from "../api/access-fixtures.js";
+import { autoPk, createCollection, createField, createRelation, ok } from "../api/fixtures.js";
 import { createHttp } from "../helpers/http.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import { openPermission } from "./steps/access.js";
@@ -39,17 +41,21 @@ describe.skipIf(!studioTestsCanRun())("studio: accessibility (axe-core)", () => 
     server = await startServer();
     browser = await launchBrowser();
     const api = createHttp(server.url, server.adminToken);
-    const pk = { field: "id", type: "integer", schema: { is_primary_key: true, has_auto_increment: true }, meta: { hidden: true } };
-    expect((await api.post("/collections", { collection: "people", schema: {}, meta: {}, fields: [pk, { field: "name", type: "string" }] })).status).toBe(200);
-    expect((await api.post("/collections", { collection: "articles", schema: {}, meta: {}, fields: [pk, { field: "title", type: "string" }, { field: "body", type: "text" }, { field: "published", type: "boolean" }] })).status).toBe(200);
-    expect((await api.post("/fields/articles", { field: "author", type: "integer", meta: { special: ["m2o"] } })).status).toBe(200);
-    expect((await api.post("/relations", { collection: "articles", field: "author", related_collection: "people" })).status).toBe(200);
-    const person = (await api.post("/items/people", { name: "Ada" })).body.data;
-    for (let i = 1; i <= 3; i++) await api.post("/items/articles", { title: `Article ${i}`, body: "Text", published: i % 2 === 0, author: person.id });
-    const role = (await api.post("/roles", { name: "Editors" })).body.data;
-    policyId = (await api.post("/policies", { name: "Editing", app_access: true, admin_access: false, roles: [{ role: role.id }] })).body.data.id;
-    await api.post("/permissions", { policy: policyId, collection: "articles", action: "read", fields: ["*"], permissions: { published: { _eq: true } } });
-    await api.post("/users", { email: "editor@example.com", password: "editor-password", role: role.id });
+    await createCollection(api, "people", [autoPk, { field: "name", type: "string" }]);
+    await createCollection(api, "articles", [autoPk, { field: "title", type: "string" }, { field: "body", type: "text" }, { field: "published", type: "boolean" }]);
+    await createField(api, "articles", { field: "author", type: "integer", meta: { special: ["m2o"] } });
+    await createRelation(api, { collection: "articles", field: "author", related_collection: "people" });
+    const person = ok<{ id: number }>(await api.post("/items/people", { name: "Ada" }));
+    for (let i = 1; i <= 3; i++) ok(await api.post("/items/articles", { title: `Article ${i}`, body: "Text", published: i % 2 === 0, author: person.id }));
+    const role = await createRole(api, { name: "Editors" });
+    policyId = (await createPolicy(api, { name: "Editing", app_access: true, roles: [{ role: role.id }] })).id;
+    await addPermission(api, policyId, { collection: "articles", action: "read", permissions: { published: { _eq: true } } });
+    await createUser(api, { email: "editor@example.com", role: role.id });
+  });
+
+  // An uncaught error in a page fails the test that caused it.
+  afterEach(() => {
+    expect(browser.pageErrors.splice(0)).toEqual([]);
   });
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 // The Data model section in Chromium: collections, fields and relations made through the UI, checked through REST.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { Page } from "playwright-core";
 import { launchBrowser, studioTestsCanRun, type StudioBrowser } from "../helpers/browser.js";
 import { createHttp, type Http } from "../helpers/http.js";
@@ -32,6 +32,11 @@ describe.skipIf(!studioTestsCanRun())("studio: data model", () => {
     browser = await launchBrowser();
     ({ page } = await browser.open(`${server.url}/admin/`));
     await signIn(page, server.adminEmail, server.adminPassword);
+  });
+
+  // An uncaught error in a page fails the test that caused it.
+  afterEach(() => {
+    expect(browser.pageErrors.splice(0)).toEqual([]);
   });
 
   afterAll(async () => {
@@ -192,6 +197,5 @@ describe.skipIf(!studioTestsCanRun())("studio: data model", () => {
     await browser.screenshot(page, "data-model-collection-phone");
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    expect(browser.pageErrors).toEqual([]);
   });
 });

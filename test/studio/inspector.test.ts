@@ -1,5 +1,5 @@
 // The realtime inspector in Chromium: the subscribe message it sends, the frames it shows, the admin counters.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { Page } from "playwright-core";
 import { launchBrowser, studioTestsCanRun, type StudioBrowser } from "../helpers/browser.js";
 import { createHttp } from "../helpers/http.js";
@@ -24,6 +24,11 @@ describe.skipIf(!studioTestsCanRun())("studio: realtime inspector", () => {
     expect(created.status).toBe(200);
     expect((await api.post("/fields/notes", { field: "text", type: "string" })).status).toBe(200);
     expect((await api.post("/fields/notes", { field: "secret", type: "string" })).status).toBe(200);
+  });
+
+  // An uncaught error in a page fails the test that caused it.
+  afterEach(() => {
+    expect(browser.pageErrors.splice(0)).toEqual([]);
   });
 
   afterAll(async () => {
@@ -76,7 +81,6 @@ describe.skipIf(!studioTestsCanRun())("studio: realtime inspector", () => {
 
     await page.getByRole("button", { name: "Unsubscribe" }).click();
     await frames.getByText('"type": "unsubscribe"').waitFor();
-    expect(browser.pageErrors).toEqual([]);
   });
 
   test("shows a refused subscription as an error, and no server counters to non-admins", async () => {
@@ -94,6 +98,5 @@ describe.skipIf(!studioTestsCanRun())("studio: realtime inspector", () => {
     const error = frames.getByRole("listitem").filter({ hasText: '"status": "error"' });
     await error.waitFor();
     expect(await error.textContent()).toContain("FORBIDDEN");
-    expect(browser.pageErrors).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // The seed scenario, end to end in Chromium: an admin models `messages`, grants a role read + create,
 // makes a user with a static token; that user's content page shows new messages live, without a reload.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { launchBrowser, studioTestsCanRun, type StudioBrowser } from "../helpers/browser.js";
 import { createHttp } from "../helpers/http.js";
 import { startServer, type TestServer } from "../helpers/server.js";
@@ -16,6 +16,11 @@ describe.skipIf(!studioTestsCanRun())("studio: the seed scenario", () => {
   beforeAll(async () => {
     server = await startServer();
     browser = await launchBrowser();
+  });
+
+  // An uncaught error in a page fails the test that caused it.
+  afterEach(() => {
+    expect(browser.pageErrors.splice(0)).toEqual([]);
   });
 
   afterAll(async () => {
@@ -69,6 +74,5 @@ describe.skipIf(!studioTestsCanRun())("studio: the seed scenario", () => {
     expect(await ada.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
     expect((await asAda.get("/items/messages?fields=text&sort=id")).body.data).toEqual([{ text: "hello from REST" }, { text: "hello from the studio" }]);
     await browser.screenshot(ada, "seed-4-content-live");
-    expect(browser.pageErrors).toEqual([]);
   });
 });

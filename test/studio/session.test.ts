@@ -1,6 +1,6 @@
 // Signing in and out of the studio: wrong credentials are refused with the server's message, a reload keeps
 // the session (refresh token), and signing out ends it on the server too.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { launchBrowser, studioTestsCanRun, type StudioBrowser } from "../helpers/browser.js";
 import { createHttp } from "../helpers/http.js";
 import { startServer, type TestServer } from "../helpers/server.js";
@@ -15,6 +15,11 @@ describe.skipIf(!studioTestsCanRun())("studio: session", () => {
   beforeAll(async () => {
     server = await startServer();
     browser = await launchBrowser();
+  });
+
+  // An uncaught error in a page fails the test that caused it.
+  afterEach(() => {
+    expect(browser.pageErrors.splice(0)).toEqual([]);
   });
 
   afterAll(async () => {
@@ -52,7 +57,6 @@ describe.skipIf(!studioTestsCanRun())("studio: session", () => {
     await expect.poll(async () => (await api.post("/auth/refresh", { refresh_token: current, mode: "json" })).status).toBe(401);
     await page.reload();
     await page.getByRole("button", { name: "Sign in" }).waitFor();
-    expect(browser.pageErrors).toEqual([]);
   });
 
   test("with short-lived access tokens, the studio refreshes them and the live table keeps updating", async () => {
@@ -72,7 +76,6 @@ describe.skipIf(!studioTestsCanRun())("studio: session", () => {
       await page.getByRole("dialog").getByRole("button", { name: /create|save/i }).click();
       await page.getByRole("row").filter({ hasText: "written with a fresh token" }).waitFor();
       expect(await page.getByRole("button", { name: "Sign out" }).isVisible()).toBe(true);
-      expect(browser.pageErrors).toEqual([]);
     } finally {
       await shortLived.close();
     }

@@ -1,5 +1,6 @@
 // Page objects for the Access section: roles, policies, permissions, users and static tokens, through the UI only.
 import type { Locator, Page } from "playwright-core";
+import { submitDialog } from "./dialog.js";
 
 type AccessTab = "Users" | "Roles" | "Policies";
 type Action = "create" | "read" | "update" | "delete";
@@ -19,16 +20,6 @@ export async function openAccess(page: Page, tab: AccessTab = "Users") {
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Access" }).click();
   await page.getByRole("navigation", { name: "Access sections" }).getByRole("link", { name: tab }).click();
   await page.getByRole("region", { name: tab }).waitFor();
-}
-
-/** Submits a dialog and waits until it closes; throws the error it shows when the server refuses. */
-export async function submitDialog(dialog: Locator, button: string) {
-  await dialog.getByRole("button", { name: button, exact: true }).click();
-  const alert = dialog.getByRole("alert");
-  // Whichever comes first; the other wait is left to time out quietly.
-  await Promise.race([dialog.waitFor({ state: "hidden" }), alert.first().waitFor()].map((wait) => wait.catch(() => undefined)));
-  if (await alert.first().isVisible()) throw new Error(`The dialog was refused: ${await alert.first().innerText()}`);
-  if (await dialog.isVisible()) throw new Error("The dialog did not close.");
 }
 
 /** Picks the <option> whose text is the role's name or ends with " / name". */

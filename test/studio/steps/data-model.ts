@@ -1,5 +1,6 @@
 // Page-object steps for the studio's Data model section: collections, fields and relations made through the UI.
 import type { Locator, Page } from "playwright-core";
+import { submitDialog } from "./dialog.js";
 
 const KIND_LABELS = { m2o: "Many-to-one", o2m: "One-to-many", m2m: "Many-to-many" } as const;
 
@@ -15,14 +16,6 @@ export async function openCollection(page: Page, collection: string): Promise<vo
   await openDataModel(page);
   await page.getByRole("table", { name: "Collections" }).getByRole("link", { name: collection, exact: true }).click();
   await page.getByRole("heading", { name: collection, exact: true, level: 1 }).waitFor();
-}
-
-/** Submits a dialog and waits until it closes; throws with the dialog's error when the server refused. */
-export async function submitDialog(dialog: Locator, buttonName: string): Promise<void> {
-  await dialog.getByRole("button", { name: buttonName, exact: true }).click();
-  const alert = dialog.getByRole("alert");
-  await Promise.race([dialog.waitFor({ state: "hidden" }), alert.waitFor()]);
-  if (await alert.isVisible()) throw new Error(`The dialog stayed open: ${await alert.textContent()}`);
 }
 
 export async function createCollection(
