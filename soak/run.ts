@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createPgDatabase } from "../test/helpers/databases.js";
-import { rawClient, rest, sdkClient, sdkSubscribe, subscribe, tcpOf, type Frame, type RawClient, type Rest } from "./lib/clients.js";
+import { rawClient, rest, sdkClient, sdkSubscribe, subscribe, tcpOf, type Frame, type RawClient } from "./lib/clients.js";
 import { ADMIN, fdCount, fdKinds, rssOf, serverEnv, sleep, spawnServer, until, type ServerProcess } from "./lib/server.js";
 
 // ---------------------------------------------------------------- options
