@@ -1,6 +1,8 @@
 // A modal dialog on the native <dialog> element: it traps focus, closes on Escape and gives focus back to its opener.
 import { useEffect, useRef, type FormEvent, type ReactNode } from "react";
 import { errorMessage } from "../api/client";
+import { useAction } from "../api/use-async";
+import { toast } from "./toast";
 
 export interface DialogProps {
   title: string;
@@ -63,10 +65,30 @@ export function Dialog({ title, onClose, children, onSubmit, submitLabel = "Save
   );
 }
 
-/** Asks before something destructive; resolves the action's failure inside the dialog. */
-export function ConfirmDialog({ title, message, confirmLabel = "Delete", onConfirm, onClose, busy, error }: { title: string; message: ReactNode; confirmLabel?: string; onConfirm: () => Promise<void> | void; onClose: () => void; busy?: boolean; error?: unknown }) {
+export interface ConfirmDialogProps {
+  title: string;
+  message: ReactNode;
+  confirmLabel?: string;
+  /** The request to make. A refusal is shown in the dialog, which stays open. */
+  run: () => Promise<unknown>;
+  /** Said once the server accepted. */
+  success?: string;
+  /** Runs after the server accepted and the dialog closed (reload, open a next dialog). */
+  onDone?: () => unknown;
+  onClose: () => void;
+}
+
+/** Asks before something destructive, makes the request, and only then reports success. */
+export function ConfirmDialog({ title, message, confirmLabel = "Delete", run, success, onDone, onClose }: ConfirmDialogProps) {
+  const action = useAction();
+  const confirm = async () => {
+    if (!(await action.run(run))) return;
+    if (success) toast("success", success);
+    onClose();
+    await onDone?.();
+  };
   return (
-    <Dialog title={title} onClose={onClose} onSubmit={onConfirm} submitLabel={confirmLabel} busy={busy} error={error}>
+    <Dialog title={title} onClose={onClose} onSubmit={confirm} submitLabel={confirmLabel} busy={action.busy} error={action.error}>
       <p>{message}</p>
     </Dialog>
   );

@@ -204,23 +204,15 @@ export function PolicyDialog({ policy, directory, reload, onClose }: { policy?: 
 }
 
 function DeletePolicyDialog({ policy, directory, reload, onClose }: { policy: Policy; directory: Directory; reload: () => void; onClose: () => void }) {
-  const action = useAction();
   const links = directory.access.filter((row) => row.policy === policy.id).length;
-  const confirm = async () => {
-    const ok = await action.run(() => data(`/policies/${policy.id}`, { method: "DELETE" }));
-    if (!ok) return;
-    reload();
-    toast("success", `Deleted policy ${policy.name}.`);
-    onClose();
-  };
   return (
     <ConfirmDialog
       title={`Delete policy ${policy.name}?`}
       message={`Its permissions are deleted${links ? `, and the ${links === 1 ? "role or user" : `${links} roles and users`} using it lose what it granted` : ""}.`}
-      onConfirm={confirm}
+      run={() => data(`/policies/${policy.id}`, { method: "DELETE" })}
+      success={`Deleted policy ${policy.name}.`}
+      onDone={reload}
       onClose={onClose}
-      busy={action.busy}
-      error={action.error}
     />
   );
 }

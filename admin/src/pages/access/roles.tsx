@@ -159,25 +159,17 @@ function RoleDialog({ role, initialParent, directory, reload, onClose }: { role?
 }
 
 function DeleteRoleDialog({ role, directory, reload, onClose }: { role: Role; directory: Directory; reload: () => void; onClose: () => void }) {
-  const action = useAction();
   const children = directory.roles.filter((item) => item.parent === role.id).length;
   const members = role.users.length;
-  const confirm = async () => {
-    const ok = await action.run(() => data(`/roles/${role.id}`, { method: "DELETE" }));
-    if (!ok) return;
-    reload();
-    toast("success", `Deleted role ${role.name}.`);
-    onClose();
-  };
   const consequences = [members > 0 && `its ${members === 1 ? "member is" : `${members} members are`} left without a role`, children > 0 && `its ${children === 1 ? "child role moves" : `${children} child roles move`} to the top level`].filter(Boolean);
   return (
     <ConfirmDialog
       title={`Delete role ${role.name}?`}
       message={`The role and its policy links are removed${consequences.length ? `; ${consequences.join(" and ")}` : ""}.`}
-      onConfirm={confirm}
+      run={() => data(`/roles/${role.id}`, { method: "DELETE" })}
+      success={`Deleted role ${role.name}.`}
+      onDone={reload}
       onClose={onClose}
-      busy={action.busy}
-      error={action.error}
     />
   );
 }

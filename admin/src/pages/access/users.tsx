@@ -236,70 +236,61 @@ function UserDialog({ user, directory, reload, onClose }: { user?: User; directo
 }
 
 function StatusDialog({ user, status, reload, onClose }: { user: User; status: UserStatus; reload: () => void; onClose: () => void }) {
-  const action = useAction();
   const suspend = status === "suspended";
-  const confirm = async () => {
-    const ok = await action.run(() => data(`/users/${user.id}`, { method: "PATCH", body: { status } }));
-    if (!ok) return;
-    reload();
-    toast("success", suspend ? `Suspended ${label(user)}.` : `Reactivated ${label(user)}.`);
-    onClose();
-  };
   return (
     <ConfirmDialog
       title={suspend ? `Suspend ${label(user)}?` : `Reactivate ${label(user)}?`}
       message={suspend ? "The user can no longer sign in, and their sessions and static token stop working until you reactivate them." : "The user can sign in again, and their static token works again."}
       confirmLabel={suspend ? "Suspend" : "Reactivate"}
-      onConfirm={confirm}
+      run={() => data(`/users/${user.id}`, { method: "PATCH", body: { status } })}
+      success={suspend ? `Suspended ${label(user)}.` : `Reactivated ${label(user)}.`}
+      onDone={reload}
       onClose={onClose}
-      busy={action.busy}
-      error={action.error}
     />
   );
 }
 
 function DeleteUserDialog({ user, reload, onClose }: { user: User; reload: () => void; onClose: () => void }) {
-  const action = useAction();
-  const confirm = async () => {
-    const ok = await action.run(() => data(`/users/${user.id}`, { method: "DELETE" }));
-    if (!ok) return;
-    reload();
-    toast("success", `Deleted ${label(user)}.`);
-    onClose();
-  };
-  return <ConfirmDialog title={`Delete ${label(user)}?`} message="The account, its direct policy links and its static token are removed for good." onConfirm={confirm} onClose={onClose} busy={action.busy} error={action.error} />;
+  return (
+    <ConfirmDialog
+      title={`Delete ${label(user)}?`}
+      message="The account, its direct policy links and its static token are removed for good."
+      run={() => data(`/users/${user.id}`, { method: "DELETE" })}
+      success={`Deleted ${label(user)}.`}
+      onDone={reload}
+      onClose={onClose}
+    />
+  );
 }
 
 function GenerateTokenDialog({ user, reload, onClose, onGenerated }: { user: User; reload: () => void; onClose: () => void; onGenerated: (token: string) => void }) {
-  const action = useAction();
-  const confirm = async () => {
-    const token = randomToken();
-    const ok = await action.run(() => data(`/users/${user.id}`, { method: "PATCH", body: { token } }));
-    if (!ok) return;
-    reload();
-    onGenerated(token);
-  };
+  // Made once per dialog: shown only after the server stored it.
+  const [token] = useState(randomToken);
   return (
     <ConfirmDialog
       title={`Generate a static token for ${label(user)}?`}
       message={hasToken(user) ? "This replaces the user's current static token: anything using it stops working." : "Anyone holding the token can call the API as this user, with this user's permissions."}
       confirmLabel="Generate token"
-      onConfirm={confirm}
+      run={() => data(`/users/${user.id}`, { method: "PATCH", body: { token } })}
+      onDone={() => {
+        reload();
+        onGenerated(token);
+      }}
       onClose={onClose}
-      busy={action.busy}
-      error={action.error}
     />
   );
 }
 
 function RemoveTokenDialog({ user, reload, onClose }: { user: User; reload: () => void; onClose: () => void }) {
-  const action = useAction();
-  const confirm = async () => {
-    const ok = await action.run(() => data(`/users/${user.id}`, { method: "PATCH", body: { token: null } }));
-    if (!ok) return;
-    reload();
-    toast("success", `Removed the static token of ${label(user)}.`);
-    onClose();
-  };
-  return <ConfirmDialog title={`Remove the static token of ${label(user)}?`} message="Anything using this token stops working at once." confirmLabel="Remove token" onConfirm={confirm} onClose={onClose} busy={action.busy} error={action.error} />;
+  return (
+    <ConfirmDialog
+      title={`Remove the static token of ${label(user)}?`}
+      message="Anything using this token stops working at once."
+      confirmLabel="Remove token"
+      run={() => data(`/users/${user.id}`, { method: "PATCH", body: { token: null } })}
+      success={`Removed the static token of ${label(user)}.`}
+      onDone={reload}
+      onClose={onClose}
+    />
+  );
 }

@@ -3,10 +3,8 @@ import { useEffect, useMemo, useState } from "react";
 import { request } from "../../api/client";
 import { useConnectionStatus } from "../../api/realtime";
 import { primaryKeyOf, type Schema } from "../../api/schema";
-import { useAction } from "../../api/use-async";
 import { ConfirmDialog } from "../../components/dialog";
 import { Empty, ErrorNotice, Loading } from "../../components/status";
-import { toast } from "../../components/toast";
 import { buildFilter, type FilterRow } from "./filter";
 import { FilterBuilder, newFilterRow } from "./filter-builder";
 import { ItemDialog } from "./item-dialog";
@@ -184,24 +182,16 @@ export function CollectionView({ schema, collection, permissions }: CollectionVi
 }
 
 function DeleteItems({ collection, keys, onClose, onDeleted }: { collection: string; keys: string[]; onClose: () => void; onDeleted: () => void }) {
-  const remove = useAction();
   const path = `/items/${encodeURIComponent(collection)}`;
   const one = keys.length === 1;
-  const confirm = async () => {
-    const done = await remove.run(() => (one ? request(`${path}/${encodeURIComponent(keys[0])}`, { method: "DELETE" }) : request(path, { method: "DELETE", body: keys })));
-    if (!done) return;
-    toast("success", one ? `Item ${keys[0]} deleted.` : `${keys.length} items deleted.`);
-    onDeleted();
-    onClose();
-  };
   return (
     <ConfirmDialog
       title={one ? `Delete item ${keys[0]}?` : `Delete ${keys.length} items?`}
       message={one ? `Item ${keys[0]} will be removed from ${collection}. This can't be undone.` : `${keys.length} items will be removed from ${collection}. This can't be undone.`}
-      onConfirm={confirm}
+      run={() => (one ? request(`${path}/${encodeURIComponent(keys[0])}`, { method: "DELETE" }) : request(path, { method: "DELETE", body: keys }))}
+      success={one ? `Item ${keys[0]} deleted.` : `${keys.length} items deleted.`}
+      onDone={onDeleted}
       onClose={onClose}
-      busy={remove.busy}
-      error={remove.error}
     />
   );
 }

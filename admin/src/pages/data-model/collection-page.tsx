@@ -2,11 +2,9 @@
 import { useState } from "react";
 import { request } from "../../api/client";
 import { fieldsOf, isSystemCollection, reloadSchema, type Field, type Schema } from "../../api/schema";
-import { useAction } from "../../api/use-async";
 import { ConfirmDialog } from "../../components/dialog";
 import { Link } from "../../components/link";
 import { Empty } from "../../components/status";
-import { toast } from "../../components/toast";
 import { CollectionSidebar } from "./collection-sidebar";
 import { DeleteCollectionDialog } from "./delete-collection-dialog";
 import { FieldDialog } from "./field-dialog";
@@ -152,17 +150,19 @@ function FieldFlags({ schema, field }: { schema: Schema; field: Field }) {
 }
 
 function DeleteFieldDialog({ field, onClose }: { field: Field; onClose: () => void }) {
-  const action = useAction();
-  const remove = async () => {
-    const ok = await action.run(() => request(`/fields/${encodeURIComponent(field.collection)}/${encodeURIComponent(field.field)}`, { method: "DELETE" }));
-    if (!ok) return;
-    await reloadSchema();
-    toast("success", `Field “${field.field}” deleted.`);
-    onClose();
-  };
   const message =
     field.type === "alias"
       ? `This removes the field ${field.collection}.${field.field}. It has no column: the related items stay.`
       : `This drops the column ${field.collection}.${field.field} and every value in it, and any relation it holds.`;
-  return <ConfirmDialog title={`Delete field ${field.field}?`} message={message} confirmLabel="Delete field" onConfirm={remove} onClose={onClose} busy={action.busy} error={action.error} />;
+  return (
+    <ConfirmDialog
+      title={`Delete field ${field.field}?`}
+      message={message}
+      confirmLabel="Delete field"
+      run={() => request(`/fields/${encodeURIComponent(field.collection)}/${encodeURIComponent(field.field)}`, { method: "DELETE" })}
+      success={`Field “${field.field}” deleted.`}
+      onDone={reloadSchema}
+      onClose={onClose}
+    />
+  );
 }
