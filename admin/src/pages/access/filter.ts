@@ -1,5 +1,6 @@
 // Between Directus filter JSON and the builder's rows (field, operator, value), all combined with _and.
 // Only flat conditions fit in rows; any other shape (_or, nested groups, _between, objects as values) stays JSON-only.
+import { NUMBER_TYPES } from "../../components/field-values";
 
 export interface Condition {
   /** A field name, or a dotted path through relations ("author.name"). */
@@ -39,7 +40,6 @@ const KNOWN = new Set(OPERATORS.map((operator) => operator.value));
 /** Values the server fills in per request. */
 export const DYNAMIC_VALUES = ["$CURRENT_USER", "$CURRENT_ROLE", "$CURRENT_ROLES", "$CURRENT_POLICIES", "$NOW"];
 
-const NUMERIC = new Set(["integer", "bigInteger", "float", "decimal"]);
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
@@ -88,7 +88,7 @@ export function conditionsOf(filter: unknown): Condition[] | null {
 
 function typedValue(text: string, type: string | undefined): unknown {
   if (text.startsWith("$")) return text;
-  if (type && NUMERIC.has(type) && text.trim() !== "" && Number.isFinite(Number(text))) return Number(text);
+  if (type && NUMBER_TYPES.includes(type) && text.trim() !== "" && Number.isFinite(Number(text))) return Number(text);
   if (type === "boolean" && (text === "true" || text === "false")) return text === "true";
   return text;
 }

@@ -4,7 +4,7 @@ import type { Field, Schema } from "../../api/schema";
 import { JsonInput } from "../../components/json-input";
 import { isReadable, type Relational } from "./model";
 import { ManyPicker, ManyToOnePicker } from "./relation-picker";
-import { inputTypeOf } from "./values";
+import { inputAttrsOf } from "../../components/field-values";
 
 export interface FieldInputProps {
   schema: Schema;
@@ -90,8 +90,7 @@ export function FieldInput({ schema, field, relational, value, onChange, require
       ) : (
         <input
           {...common}
-          type={inputTypeOf(field.type)}
-          step={inputTypeOf(field.type) === "number" ? (["integer", "bigInteger"].includes(field.type) ? 1 : "any") : ["datetime-local", "time"].includes(inputTypeOf(field.type)) ? 1 : undefined}
+          {...inputAttrsOf(field.type)}
           maxLength={field.schema?.max_length ?? undefined}
           placeholder={field.type === "csv" ? "a, b, c" : undefined}
           onChange={(event) => onChange(event.target.value)}

@@ -1,7 +1,7 @@
 // Rows of field / operator / value that narrow the table; the resulting filter is shown as JSON.
 import type { Field } from "../../api/schema";
 import { needsValue, OPERATOR_LABELS, operatorsFor, type FilterRow } from "./filter";
-import { inputTypeOf } from "./values";
+import { inputAttrsOf } from "../../components/field-values";
 
 interface FilterBuilderProps {
   fields: Field[];
@@ -87,6 +87,6 @@ function FilterValue({ id, type, row, onChange }: { id: string; type: string; ro
     );
   }
   // A list is typed as text, comma-separated, whatever the field's type.
-  const inputType = row.operator === "_in" ? "text" : inputTypeOf(type);
-  return <input id={id} type={inputType} step={inputType === "number" ? "any" : inputType.startsWith("date") || inputType === "time" ? 1 : undefined} value={row.value} placeholder={row.operator === "_in" ? "a, b, c" : undefined} onChange={(event) => onChange(event.target.value)} />;
+  const attrs = row.operator === "_in" ? { type: "text" } : inputAttrsOf(type);
+  return <input id={id} {...attrs} value={row.value} placeholder={row.operator === "_in" ? "a, b, c" : undefined} onChange={(event) => onChange(event.target.value)} />;
 }

@@ -1,5 +1,5 @@
 // The filter builder's model: rows of field / operator / value, turned into a Directus `_and` filter.
-import { NUMBER_TYPES, TEMPORAL_TYPES } from "./values";
+import { NUMBER_TYPES, TEMPORAL_TYPES } from "../../components/field-values";
 
 export interface FilterRow {
   id: number;

@@ -1,7 +1,7 @@
 // The item form's model: which fields it shows and how, its starting values, and the payload of what changed.
 import { fieldsOf, keyTypeOf, primaryKeyOf, type Field, type Schema } from "../../api/schema";
 import { allowsField, castKey, isReadable, isServerFilled, itemLabel, keyString, relationalOf, type Item, type Permissions, type Relational } from "./model";
-import { formatCell, fromFormValue, toFormValue } from "./values";
+import { formatCell, fromFormValue, toFormValue } from "../../components/field-values";
 
 export interface FormField {
   field: Field;

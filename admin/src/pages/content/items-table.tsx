@@ -1,7 +1,7 @@
 // The items table: sortable headers, row selection, per-row edit and delete, live-changed rows flash.
 import type { Field, Schema } from "../../api/schema";
 import { itemLabel, keyString, relationalOf, type Item } from "./model";
-import { formatCell } from "./values";
+import { formatCell } from "../../components/field-values";
 
 export interface Sort {
   field: string;

@@ -1,16 +1,11 @@
 // A field's default value, entered with an input that fits its type and converted to the JSON the server expects.
+import { inputAttrsOf, toLocalInput } from "../../components/field-values";
 import { JsonInput } from "../../components/json-input";
 
 /** The text an input shows for a stored default value. */
 export function defaultToText(type: string, value: unknown): string {
   if (value === null || value === undefined) return "";
-  if (type === "timestamp") {
-    const date = new Date(String(value));
-    if (Number.isNaN(date.getTime())) return "";
-    // datetime-local works in local time, without a zone.
-    const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
-    return local.toISOString().slice(0, 19);
-  }
+  if (type === "timestamp") return toLocalInput(String(value));
   if (type === "dateTime") return String(value).slice(0, 19);
   return String(value);
 }
@@ -70,18 +65,7 @@ export function DefaultValueInput({ id, type, text, json, problem, onText, onJso
   } else if (type === "text") {
     input = <textarea {...common} rows={2} onChange={(event) => onText(event.target.value)} />;
   } else {
-    const inputType: Record<string, { type: string; step?: string }> = {
-      integer: { type: "number", step: "1" },
-      bigInteger: { type: "number", step: "1" },
-      float: { type: "number", step: "any" },
-      decimal: { type: "number", step: "any" },
-      date: { type: "date" },
-      time: { type: "time", step: "1" },
-      dateTime: { type: "datetime-local", step: "1" },
-      timestamp: { type: "datetime-local", step: "1" },
-    };
-    const kind = inputType[type] ?? { type: "text" };
-    input = <input {...common} type={kind.type} step={kind.step} spellCheck={false} onChange={(event) => onText(event.target.value)} />;
+    input = <input {...common} {...inputAttrsOf(type)} spellCheck={false} onChange={(event) => onText(event.target.value)} />;
   }
   return (
     <div className="field">

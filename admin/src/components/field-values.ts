@@ -1,21 +1,22 @@
-// Field values between the API, the table and form controls (which hold strings, booleans or parsed JSON).
+// Field values between the API, the table and form controls (which hold strings, booleans or parsed JSON): shared by every page.
 
 export const NUMBER_TYPES = ["integer", "bigInteger", "float", "decimal"];
 export const TEMPORAL_TYPES = ["dateTime", "timestamp", "date", "time"];
 
-/** The <input type> for a field type; text, json, boolean and hash have their own controls. */
-export function inputTypeOf(type: string): string {
-  if (NUMBER_TYPES.includes(type)) return "number";
-  if (type === "dateTime" || type === "timestamp") return "datetime-local";
-  if (type === "date") return "date";
-  if (type === "time") return "time";
-  return "text";
+/** The <input> type and step for a field type (seconds for times; text, json, boolean and hash have their own controls). */
+export function inputAttrsOf(type: string): { type: string; step?: string } {
+  if (type === "integer" || type === "bigInteger") return { type: "number", step: "1" };
+  if (NUMBER_TYPES.includes(type)) return { type: "number", step: "any" };
+  if (type === "dateTime" || type === "timestamp") return { type: "datetime-local", step: "1" };
+  if (type === "date") return { type: "date" };
+  if (type === "time") return { type: "time", step: "1" };
+  return { type: "text" };
 }
 
 const pad = (value: number) => String(value).padStart(2, "0");
 
 /** A timestamp (an instant, ISO with zone) as the local wall time a datetime-local input shows. */
-function toLocalInput(iso: string): string {
+export function toLocalInput(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
