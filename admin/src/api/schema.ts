@@ -84,8 +84,11 @@ export function forgetSchema() {
   emit();
 }
 
-/** The schema, loaded the first time a component asks. */
-export function useSchema() {
+/**
+ * The schema, loaded the first time a component asks. With `fresh`, a schema loaded earlier is reloaded
+ * when the component mounts: collections come and go elsewhere (other users, scripts).
+ */
+export function useSchema({ fresh = false } = {}) {
   const state = useSyncExternalStore(
     (listener) => {
       listeners.add(listener);
@@ -94,7 +97,9 @@ export function useSchema() {
     () => current,
   );
   useEffect(() => {
-    if (!current.schema && !current.error && !current.loading) void reloadSchema();
+    if (current.loading) return; // a load in flight is fresh enough
+    if (fresh || (!current.schema && !current.error)) void reloadSchema();
+    // Once per mount, whatever `fresh` becomes later.
   }, []);
   return { schema: state.schema, error: state.error, loading: state.loading || (!state.schema && !state.error), reload: reloadSchema };
 }

@@ -1,5 +1,4 @@
 // Content: the collections the signed-in user can see (GET /collections lists only those) and their items.
-import { useEffect, useRef } from "react";
 import type { Me } from "../app";
 import { data } from "../api/client";
 import { userCollections, useSchema, type Collection } from "../api/schema";
@@ -11,12 +10,7 @@ import type { Permissions } from "./content/model";
 import "./content/content.css";
 
 export function ContentPage({ params, me }: { params: string[]; me: Me }) {
-  const { schema, error, reload } = useSchema();
-  // Collections come and go (other users, scripts): a schema loaded earlier is refreshed on arrival.
-  const stale = useRef(!!schema);
-  useEffect(() => {
-    if (stale.current) void reload();
-  }, [reload]);
+  const { schema, error, reload } = useSchema({ fresh: true });
   const permissions = useAsync(() => data<Permissions>("/permissions/me"), [me.id]);
   const current = params[0];
   if (!schema) return error !== undefined ? <ErrorNotice error={error} onRetry={reload} /> : <Loading label="Loading collections…" />;

@@ -1,7 +1,7 @@
 // One policy: its settings and the permissions grid (collections × create / read / update / delete).
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { data } from "../../api/client";
-import { fieldsOf, reloadSchema, userCollections, useSchema, type Schema } from "../../api/schema";
+import { fieldsOf, userCollections, useSchema, type Schema } from "../../api/schema";
 import { useAsync } from "../../api/use-async";
 import { Link } from "../../components/link";
 import { Empty, ErrorNotice, Loading } from "../../components/status";
@@ -60,12 +60,8 @@ export function PolicyPage({ policyId, directory, reload }: DirectoryProps & { p
 }
 
 function PermissionsGrid({ policy, name }: { policy: Policy; name: string }) {
-  const schema = useSchema();
-  const [loadedBefore] = useState(schema.schema !== undefined);
-  useEffect(() => {
-    // Collections may have been added elsewhere since the studio loaded the schema: the grid lists them all.
-    if (loadedBefore) void reloadSchema();
-  }, [loadedBefore]);
+  // The grid lists every collection, including ones added elsewhere since the studio loaded the schema.
+  const schema = useSchema({ fresh: true });
   const permissions = useAsync(() => data<Permission[]>("/permissions", { query: { filter: { policy: { _eq: policy.id } }, limit: -1 } }), [policy.id]);
   const [open, setOpen] = useState<{ collection: string; action: Action }>();
   if (!schema.schema || !permissions.data) {
