@@ -72,7 +72,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     metrics: () => ({ ...hub.stats, subscriptions: hub.count(), connections: realtime?.connectionCount() ?? 0 }),
   });
   await hub.start((listener) => core.events.onChange(listener), await readSequences(db.knex));
-  const stopSharing = await shareInvalidations(bus, core, logger);
+  const stopSharing = await shareInvalidations(bus, core, logger, () => hub.accessChanged());
   realtime = attachRealtime(http.server, { config, core, live, hub, graphql, logger });
   let closing: Promise<void> | undefined;
   return {

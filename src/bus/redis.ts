@@ -66,7 +66,8 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
         const current = /run_id:(\w+)/.exec(server)?.[1];
         if (runId && current && current !== runId) {
           const since = Date.now() - options.replayWindowMs;
-          const replay = recent.filter((message) => message.at >= since && !pending.includes(message));
+          const buffered = new Set(pending); // sent below anyway
+          const replay = recent.filter((message) => message.at >= since && !buffered.has(message));
           logger.warn({ count: replay.length }, "Redis restarted: replaying recent changes");
           for (const message of replay) await send(message);
         }

@@ -2,18 +2,18 @@
 import type { Executor } from "../db/db.js";
 import { aggregateRows, type AggregateFunction } from "../db/rows.js";
 import { invalidQuery } from "../errors.js";
-import { and, type FilterNode } from "../query/filter.js";
+import { and } from "../query/filter.js";
 import type { Query } from "../query/params.js";
-import { compileFilter, compileSearch, fieldForbidden, isConcealed } from "./filter.js";
+import { fieldForbidden, isConcealed } from "./filter.js";
 import type { ActionAccess, ReadAccess } from "./permissions.js";
-import { resolveLimit, type Limits } from "./query.js";
+import { planConditions, resolveLimit, type Limits } from "./query.js";
 import type { Collection, Schema } from "./schema.js";
 
 const FUNCTIONS: AggregateFunction[] = ["count", "countDistinct", "countAll", "sum", "sumDistinct", "avg", "avgDistinct", "min", "max"];
 
 /** Directus's shape: `[{count: 3}]`, `[{count: {id: 3}}]`, `[{status: "x", sum: {price: 10}}]`. */
 export async function runAggregate(
-  ex: Executor, schema: Schema, collection: Collection, query: Query, access: ActionAccess & ReadAccess, limits: Limits, extra?: FilterNode,
+  ex: Executor, schema: Schema, collection: Collection, query: Query, access: ActionAccess & ReadAccess, limits: Limits,
 ): Promise<Record<string, unknown>[]> {
   const readable = (field: string) => {
     if (field === "*") return;
@@ -36,12 +36,8 @@ export async function runAggregate(
     readable(field);
   }
   if (aggregates.length === 0 && groupBy.length === 0) throw invalidQuery("Aggregation needs at least one function or groupBy field.");
-  const where = and([
-    access.rowFilter(collection.collection),
-    query.filter ? compileFilter(schema, collection, query.filter, access) : undefined,
-    query.search ? compileSearch(collection, query.search, access) : undefined,
-    extra,
-  ]);
+  const { filter, search } = planConditions(schema, collection, query, access);
+  const where = and([access.rowFilter(collection.collection), filter, search]);
   const rows = await aggregateRows(ex, collection.table, { aggregates, groupBy, where, limit: resolveLimit(query.limit, limits) });
   return rows.map((row) => {
     const out: Record<string, unknown> = {};

@@ -32,6 +32,11 @@ const invalidCredentials = () => new AppError("INVALID_CREDENTIALS");
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 const ISSUER = "directus";
+/**
+ * Checked when the email is unknown or has no password, so a login costs one scrypt either way and its
+ * timing does not tell whether the account exists. The key is random: no known password matches it.
+ */
+const DUMMY_HASH = "scrypt$16384$8$1$Ayv-6IDOJPzjgh-P_TGs1A$3rTTi7j5jf1d8OGAWUoNtZDce3Wb5EaQPL89DqS-Xko";
 
 export type Auth = ReturnType<typeof createAuth>;
 
@@ -70,7 +75,7 @@ export function createAuth(db: Db, config: AuthConfig, access: AccessResolver) {
     async login(email: unknown, password: unknown, client: Client): Promise<TokenSet> {
       if (typeof email !== "string" || typeof password !== "string") throw new AppError("INVALID_PAYLOAD", 'Invalid payload. "email" and "password" are required.');
       const user = await activeUser(eq("email", email.trim().toLowerCase()));
-      const valid = await verifyPassword(password, user?.password as string | undefined);
+      const valid = await verifyPassword(password, (user?.password as string | null | undefined) ?? DUMMY_HASH);
       if (!user || !valid) throw invalidCredentials();
       if (user.status !== "active") throw invalidCredentials();
       return issue(String(user.id), client);
@@ -81,7 +86,8 @@ export function createAuth(db: Db, config: AuthConfig, access: AccessResolver) {
       const where = eq("token", sha256(refreshToken));
       const [session] = await selectRows(db.knex, sessions, { columns: ["user", "expires"], where });
       if (!session) throw invalidCredentials();
-      await deleteRows(db.knex, sessions, where);
+      // Concurrent refreshes with one token all read the row; only the one whose delete removed it goes on.
+      if ((await deleteRows(db.knex, sessions, where)) !== 1) throw invalidCredentials();
       if (String(session.expires) < new Date().toISOString()) throw new AppError("TOKEN_EXPIRED");
       const user = await activeUser(eq("id", session.user, "uuid"));
       if (!user || user.status !== "active") throw invalidCredentials();

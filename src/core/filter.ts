@@ -41,9 +41,8 @@ function operatorAllowed(type: FieldType, op: Operator): boolean {
 export const fieldForbidden = (collection: string, field: string) =>
   new AppError("FORBIDDEN", `You don't have permission to access field "${field}" in collection "${collection}" or it does not exist.`);
 
-export function compileFilter(schema: Schema, collection: Collection, raw: unknown, access: FieldAccess = fullAccess, depth = 0): FilterNode {
-  const budget = { nodes: 0 };
-  return compileObject(schema, collection, raw, access, depth, budget);
+export function compileFilter(schema: Schema, collection: Collection, raw: unknown, access: FieldAccess = fullAccess): FilterNode {
+  return compileObject(schema, collection, raw, access, 0, { nodes: 0 });
 }
 
 interface Budget {

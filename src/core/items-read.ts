@@ -3,6 +3,7 @@ import type { Executor } from "../db/db.js";
 import { countRows, selectRows } from "../db/rows.js";
 import { and, filterFields, isLocalFilter, matchFilter, type FilterNode } from "../query/filter.js";
 import { toOutput } from "../query/values.js";
+import { isConcealed } from "./filter.js";
 import type { ReadAccess } from "./permissions.js";
 import type { ChildPlan, FieldTree, ReadPlan } from "./query.js";
 import type { Collection } from "./schema.js";
@@ -11,7 +12,7 @@ type Row = Record<string, unknown>;
 
 const KEY_CHUNK = 500;
 /** What password hashes and static tokens read as, for everyone (Directus masks them the same way). */
-const CONCEALED = "**********";
+export const CONCEALED = "**********";
 
 export interface ReadResult {
   data: Row[];
@@ -23,13 +24,16 @@ export async function runRead(ex: Executor, plan: ReadPlan, access: ReadAccess, 
   const rowFilter = access.rowFilter(plan.collection.collection);
   const where = and([rowFilter, plan.filter, plan.search, extra]);
   const rows = await readLevel(ex, plan.tree, where, plan.sort, plan.limit, plan.offset, access);
-  const result: ReadResult = { data: rows };
-  if (plan.meta?.length) {
-    result.meta = {};
-    if (plan.meta.includes("total_count")) result.meta.total_count = await countRows(ex, plan.collection.table, and([rowFilter, extra]));
-    if (plan.meta.includes("filter_count")) result.meta.filter_count = await countRows(ex, plan.collection.table, where);
-  }
-  return result;
+  return plan.meta?.length ? { data: rows, meta: await readMeta(ex, plan, access, extra) } : { data: rows };
+}
+
+/** The counts a query asked for in `meta` (total: every readable row; filter: those matching the query too). */
+export async function readMeta(ex: Executor, plan: ReadPlan, access: ReadAccess, extra?: FilterNode): Promise<NonNullable<ReadResult["meta"]>> {
+  const rowFilter = and([access.rowFilter(plan.collection.collection), extra]);
+  const meta: NonNullable<ReadResult["meta"]> = {};
+  if (plan.meta?.includes("total_count")) meta.total_count = await countRows(ex, plan.collection.table, rowFilter);
+  if (plan.meta?.includes("filter_count")) meta.filter_count = await countRows(ex, plan.collection.table, and([rowFilter, plan.filter, plan.search]));
+  return meta;
 }
 
 async function readLevel(
@@ -119,7 +123,7 @@ function shapeRow(row: Row, tree: FieldTree): Row {
       out[key] = value ?? [];
     } else {
       const field = tree.collection.fields.get(key);
-      if (field && (field.type === "hash" || field.special.includes("conceal"))) out[key] = value === null || value === undefined ? null : CONCEALED;
+      if (field && isConcealed(field)) out[key] = value === null || value === undefined ? null : CONCEALED;
       else out[key] = field ? toOutput(field.type, value) : (value ?? null);
     }
   }

@@ -8,7 +8,7 @@ import { and, isLocalFilter, matchFilter, type FilterNode } from "../query/filte
 import { castForWrite, toCanonical } from "../query/values.js";
 import type { Accountability } from "./accountability.js";
 import type { ChangeEvent } from "./events.js";
-import { keyFilter } from "./items-read.js";
+import { CONCEALED, keyFilter } from "./items-read.js";
 import { isConcealed } from "./filter.js";
 import type { AccessView, Action, ActionAccess } from "./permissions.js";
 import { linkOf, type Collection, type Link, type Schema } from "./schema.js";
@@ -31,6 +31,8 @@ export interface WriteContext {
   now: Date;
   /** Set when a user, role, policy, access row or permission changed: caches must be dropped. */
   accessChanged: boolean;
+  /** `collection:key` of rows whose delete is under way: a CASCADE loop back to them stops there. */
+  deleting?: Set<string>;
 }
 
 function accessFor(ctx: WriteContext, collection: Collection, action: Action): ActionAccess {
@@ -87,14 +89,14 @@ function noteChange(ctx: WriteContext, event: ChangeEvent) {
 
 /**
  * Password hashes and static tokens never travel in events (the bus, the outbox): they only ever read as
- * "**********", and nobody may filter on them, so the mask loses nothing.
+ * CONCEALED, and nobody may filter on them, so the mask loses nothing.
  */
 function maskConcealed(schema: Schema, name: string, rows: Row[]): Row[] {
   const concealed = [...(schema.collections.get(name)?.fields.values() ?? [])].filter(isConcealed).map((field) => field.field);
   if (concealed.length === 0) return rows;
   return rows.map((row) => {
     const masked = { ...row };
-    for (const field of concealed) if (masked[field] !== null && masked[field] !== undefined) masked[field] = "**********";
+    for (const field of concealed) if (masked[field] !== null && masked[field] !== undefined) masked[field] = CONCEALED;
     return masked;
   });
 }
@@ -122,6 +124,9 @@ async function deleteCascading(ctx: WriteContext, collection: Collection, keys: 
   const { trx, schema } = ctx;
   const where = keyFilter(collection, collection.primaryKey, keys);
   const rows = await selectRows(trx, collection.table, { columns: allColumns(collection), where });
+  const deleting = (ctx.deleting ??= new Set());
+  const mark = (name: string, key: unknown) => `${name}:${String(key)}`;
+  for (const key of keys) deleting.add(mark(collection.collection, key));
   const handled = new Set<string>();
   for (const relation of schema.relations) {
     if (relation.relatedCollection !== collection.collection) continue;
@@ -131,9 +136,8 @@ async function deleteCascading(ctx: WriteContext, collection: Collection, keys: 
     const refWhere = keyFilter(many, relation.field, keys);
     const onDelete = relation.schema.on_delete.toUpperCase();
     if (onDelete === "CASCADE") {
-      const refs = await selectRows(trx, many.table, { columns: [many.primaryKey], where: refWhere });
-      const own = new Set(keys.map(String));
-      await deleteCascading(ctx, many, refs.map((ref) => ref[many.primaryKey]).filter((key) => many !== collection || !own.has(String(key))));
+      const refs = (await selectRows(trx, many.table, { columns: [many.primaryKey], where: refWhere })).map((ref) => ref[many.primaryKey]);
+      await deleteCascading(ctx, many, refs.filter((key) => !deleting.has(mark(many.collection, key))));
     } else if (onDelete === "SET NULL" || onDelete === "SET DEFAULT") {
       // Unlinked rows changed too: subscribers of that collection get an update event for them.
       const refs = (await selectRows(trx, many.table, { columns: [many.primaryKey], where: refWhere })).map((ref) => ref[many.primaryKey]);
@@ -147,6 +151,7 @@ async function deleteCascading(ctx: WriteContext, collection: Collection, keys: 
     }
   }
   await deleteRows(trx, collection.table, where);
+  for (const key of keys) deleting.delete(mark(collection.collection, key));
   noteChange(ctx, { collection: collection.collection, action: "delete", keys, rows, seq: 0 });
 }
 
@@ -155,13 +160,15 @@ async function prepareValues(ctx: WriteContext, collection: Collection, payload:
   if (!payload || typeof payload !== "object" || Array.isArray(payload)) throw invalidPayload("An item must be an object.");
   const values: Row = {};
   const nested: Array<[O2M, unknown]> = [];
-  const input: Row = action === "create" ? { ...access.presets, ...(payload as Row) } : (payload as Row);
+  const own = payload as Row;
+  const input: Row = action === "create" ? { ...access.presets, ...own } : own;
   for (const [name, raw] of Object.entries(input)) {
     const field = collection.fields.get(name);
     if (!field) throw invalidPayload(`Field "${name}" does not exist in collection "${collection.collection}".`);
     // On update the primary key only names the item (it is never changed); on create it needs permission.
     if (action === "update" && name === collection.primaryKey) continue;
-    if (access.fields !== "*" && !access.fields.has(name) && !(name in access.presets)) {
+    // Only the caller's own values need field permission: preset values come from the rule itself.
+    if (Object.hasOwn(own, name) && access.fields !== "*" && !access.fields.has(name)) {
       throw new AppError("FORBIDDEN", `You don't have permission to write field "${name}" in collection "${collection.collection}".`);
     }
     const link = linkOf(ctx.schema, collection.collection, name);
@@ -263,7 +270,7 @@ async function writeNested(ctx: WriteContext, link: O2M, parentKey: unknown, val
     }
     const row = item as Row;
     const key = row[related.primaryKey];
-    if (key !== undefined && key !== null && !created) {
+    if (key !== undefined && key !== null) {
       const found = await selectRows(ctx.trx, related.table, { columns: [related.primaryKey], where: keyFilter(related, related.primaryKey, [canonicalKey(related, key)]) });
       if (found.length) {
         await updateMany(ctx, related, [key], { ...row, [fk]: parentKey });

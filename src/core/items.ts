@@ -1,7 +1,7 @@
 // The single read and write path for items of every collection: permissions, variables, events.
 import type { Db } from "../db/db.js";
 import { isRetryableConflict, translateDbError } from "../db/errors.js";
-import { collectionForbidden, forbidden, isAppError } from "../errors.js";
+import { collectionForbidden, forbidden, invalidPayload, isAppError } from "../errors.js";
 import type { FilterNode } from "../query/filter.js";
 import type { Query } from "../query/params.js";
 import { systemAccountability, type Accountability } from "./accountability.js";
@@ -118,14 +118,19 @@ export function createItems(deps: ItemsDeps) {
     return fresh(() => readManyNow(accountability, name, query, extra));
   }
 
+  /** The query with dynamic variables ($CURRENT_USER, $NOW, …) in its filter and deep replaced by values. */
+  async function bindQuery(accountability: Accountability, query: Query): Promise<Query> {
+    const at = now();
+    return {
+      ...query,
+      filter: await bindVariables(accountability, query.filter, readPath, at),
+      deep: await bindVariables(accountability, query.deep, readPath, at),
+    };
+  }
+
   async function readManyNow(accountability: Accountability, name: string, query: Query, extra?: FilterNode): Promise<ReadResult> {
     const { schema, collection, access: rules } = await access(accountability, name, "read");
-    const bound = {
-      ...query,
-      filter: await bindVariables(accountability, query.filter, readPath, now()),
-      deep: await bindVariables(accountability, query.deep, readPath, now()),
-    };
-    const plan = planRead(schema, collection, bound, rules, limits);
+    const plan = planRead(schema, collection, await bindQuery(accountability, query), rules, limits);
     const result = await runRead(db.knex, plan, rules, extra);
     return { ...result, data: shapeRows(result.data, plan.tree) };
   }
@@ -150,8 +155,7 @@ export function createItems(deps: ItemsDeps) {
 
   async function aggregateNow(accountability: Accountability, name: string, query: Query): Promise<Row[]> {
     const { schema, collection, access: rules } = await access(accountability, name, "read");
-    const bound = { ...query, filter: await bindVariables(accountability, query.filter, readPath, now()) };
-    return runAggregate(db.knex, schema, collection, bound, rules, limits);
+    return runAggregate(db.knex, schema, collection, await bindQuery(accountability, query), rules, limits);
   }
 
   /** Keys matched by a query (filter, search, sort, limit) that the caller may read. */
@@ -168,6 +172,7 @@ export function createItems(deps: ItemsDeps) {
 
   return {
     access,
+    bindQuery,
     readMany,
     aggregate,
     readByKeys,
@@ -193,4 +198,23 @@ export function createItems(deps: ItemsDeps) {
     remove: (accountability: Accountability, name: string, keys: unknown[]) =>
       write(accountability, name, (ctx, collection) => deleteMany(ctx, collection, keys)),
   };
+}
+
+/** A batch update's items as entries for `updateBatch`: each item is keyed by its own primary key, which it must carry. */
+export function batchEntries(data: unknown[], primaryKey: string): Array<{ keys: unknown[]; payload: unknown }> {
+  return data.map((item) => {
+    const key = item && typeof item === "object" ? (item as Row)[primaryKey] : undefined;
+    if (key === undefined || key === null) throw invalidPayload(`Each item of a batch update needs its primary key "${primaryKey}".`);
+    return { keys: [key], payload: item };
+  });
+}
+
+/** A caller that may write but not read the result gets `null`, as in Directus. */
+export async function nullIfForbidden<T>(read: Promise<T>): Promise<T | null> {
+  try {
+    return await read;
+  } catch (error) {
+    if (isAppError(error) && error.code === "FORBIDDEN") return null;
+    throw error;
+  }
 }

@@ -1,38 +1,44 @@
 // What a live subscriber sees of a change: computed once per (permissions, query) group, in memory
 // when the change's rows carry everything needed, with one database read for the group otherwise.
 import type { Db } from "../db/db.js";
-import { and, isLocalFilter, matchFilter, type FilterNode } from "../query/filter.js";
+import { and, isLocalFilter, matchFilter, matchNone, type FilterNode } from "../query/filter.js";
 import type { Query } from "../query/params.js";
 import { sortRows } from "../query/sort.js";
 import type { Accountability } from "./accountability.js";
 import type { ChangeEvent } from "./events.js";
-import { keyFilter, runRead, shapeRows, type ReadResult } from "./items-read.js";
+import { keyFilter, readMeta, runRead, shapeRows, type ReadResult } from "./items-read.js";
 import type { Items } from "./items.js";
 import { canonicalKey } from "./items-write.js";
 import type { AccessView, ActionAccess, Permissions, ReadAccess } from "./permissions.js";
 import { planRead, type Limits, type ReadPlan } from "./query.js";
 import type { Collection, Schema } from "./schema.js";
 import type { SchemaStore } from "./schema-store.js";
-import { bindVariables } from "./variables.js";
 import { matchRows } from "./visibility.js";
 
 type Row = Record<string, unknown>;
 
 export interface LiveTarget {
   collection: string;
+  /** As subscribed; `prepare` binds its dynamic variables. */
   query: Query;
   /** Canonical key of an item subscription. */
   item?: unknown;
+  /** Set on the target a plan carries: its query is bound, and stays bound to that moment ($NOW). */
+  bound?: true;
 }
 
 export interface LivePlan {
   stamp: string;
+  /** The target with its variables bound: what subscribers register, so groups compare bound queries. */
+  target: LiveTarget;
   schema: Schema;
   collection: Collection;
   access: ActionAccess & ReadAccess;
   read: ReadPlan;
   /** Rows the subscriber may see and asked for: permission filter ∧ query filter ∧ search ∧ item. */
   visible: FilterNode;
+  /** The item part of `visible` (item subscriptions): the one condition a read of `read` does not apply itself. */
+  itemFilter?: FilterNode;
   /** True when creates and updates can be rendered from the event's rows alone. */
   local: boolean;
   item?: unknown;
@@ -49,40 +55,32 @@ export type Live = ReturnType<typeof createLive>;
 export function createLive(deps: { db: Db; schemas: SchemaStore; permissions: Permissions; items: Items; limits: Limits; accessVersion: () => Promise<number> }) {
   const { db, schemas, permissions, items, limits } = deps;
 
-  /** Binds variables in a subscription query once, at subscribe time (as Directus does). */
-  async function bindQuery(accountability: Accountability, query: Query): Promise<Query> {
-    return {
-      ...query,
-      filter: await bindVariables(accountability, query.filter, items.readPath, new Date()),
-      deep: await bindVariables(accountability, query.deep, items.readPath, new Date()),
-    };
-  }
-
   async function stamp(schema: Schema) {
     return `${schema.version}:${await deps.accessVersion()}`;
   }
 
+  /** Binds a target's variables once, at subscribe time (as Directus does): a plan's target stays bound to that moment. */
+  async function bindTarget(accountability: Accountability, target: LiveTarget): Promise<LiveTarget> {
+    return target.bound ? target : { ...target, query: await items.bindQuery(accountability, target.query), bound: true };
+  }
+
   /** Compiles a target for an accountability; throws FORBIDDEN / INVALID_QUERY like a read would. */
-  async function prepare(accountability: Accountability, target: LiveTarget): Promise<LivePlan> {
-    const schema = await schemas.get();
-    const { collection, access } = await items.access(accountability, target.collection, "read");
+  async function prepare(accountability: Accountability, subscribed: LiveTarget): Promise<LivePlan> {
+    const { schema, collection, access } = await items.access(accountability, subscribed.collection, "read");
+    const target = await bindTarget(accountability, subscribed);
     const read = planRead(schema, collection, target.query, access, limits);
     // Events carry every changed row; only a limit the subscriber set itself trims them.
     if (target.query.limit === undefined) read.limit = Infinity;
     const item = target.item === undefined ? undefined : canonicalKey(collection, target.item);
-    const visible = and([
-      access.rowFilter(collection.collection),
-      read.filter,
-      read.search,
-      target.item === undefined ? undefined : item === undefined ? { kind: "const", value: false } : keyFilter(collection, collection.primaryKey, [item]),
-    ]);
+    const itemFilter = target.item === undefined ? undefined : item === undefined ? matchNone : keyFilter(collection, collection.primaryKey, [item]);
+    const visible = and([access.rowFilter(collection.collection), read.filter, read.search, itemFilter]);
     const conditions = access.fieldConditions(collection.collection);
     const local = read.tree.children.size === 0
       && !read.meta?.length
       && isLocalFilter(visible)
       && read.sort.every((sort) => sort.path.length === 0)
       && [...(conditions?.values() ?? [])].every(isLocalFilter);
-    return { stamp: await stamp(schema), schema, collection, access, read, visible, local, item };
+    return { stamp: await stamp(schema), target, schema, collection, access, read, visible, itemFilter, local, item };
   }
 
   /** Changes whenever the schema or any permission changes: plans made under another stamp are stale. */
@@ -120,7 +118,8 @@ export function createLive(deps: { db: Db; schemas: SchemaStore; permissions: Pe
     let meta: ReadResult["meta"];
     {
       const keys = event.keys.map((key) => canonicalKey(plan.collection, key));
-      const changed = and([keyFilter(plan.collection, plan.collection.primaryKey, keys), plan.visible]);
+      // runRead applies the row filter, query filter and search itself: add only what narrows further.
+      const changed = and([keyFilter(plan.collection, plan.collection.primaryKey, keys), plan.itemFilter]);
       rows = (await runRead(db.knex, { ...plan.read, meta: undefined }, plan.access, changed)).data;
       if (rows.length && plan.read.meta?.length) meta = await metaOf(plan);
     }
@@ -141,7 +140,7 @@ export function createLive(deps: { db: Db; schemas: SchemaStore; permissions: Pe
 
   /** `meta` describes the whole subscription query after the change, as Directus recomputes it (§6.4). */
   async function metaOf(plan: LivePlan): Promise<ReadResult["meta"]> {
-    return (await runRead(db.knex, { ...plan.read, limit: 0 }, plan.access)).meta;
+    return readMeta(db.knex, plan.read, plan.access);
   }
 
   /** Field-level rule conditions, evaluated on the event rows. */
@@ -156,5 +155,5 @@ export function createLive(deps: { db: Db; schemas: SchemaStore; permissions: Pe
     return permissions.view(await schemas.get(), accountability);
   }
 
-  return { bindQuery, prepare, currentStamp, initial, render, renderLocal, view, schemas };
+  return { prepare, currentStamp, initial, render, renderLocal, view, schemas };
 }

@@ -54,8 +54,6 @@ export interface Permissions {
    * (it may read rules and $CURRENT_USER values), then answered synchronously.
    */
   view(schema: Schema, accountability: Accountability): Promise<AccessView>;
-  /** The raw rules that apply to an accountability (policies' rows plus built-in system rules). */
-  rules(accountability: Accountability): Promise<PermissionRule[]>;
 }
 
 export interface PermissionsDeps {
@@ -98,10 +96,8 @@ export function createPermissions(deps: PermissionsDeps): Permissions {
     return [...cached.rules, ...systemRules(accountability)];
   }
 
-  async function buildView(schema: Schema, accountability: Accountability): Promise<AccessView> {
-    const rules = await rulesFor(accountability);
-    const raw = rules.flatMap((rule) => [rule.permissions, rule.validation, rule.presets]);
-    const values = await variableValues(accountability, raw, deps.readPath, now());
+  async function buildView(schema: Schema, rules: PermissionRule[], accountability: Accountability): Promise<AccessView> {
+    const values = await variableValues(accountability, rules.map(boundParts), deps.readPath, now());
     const compiled = new Map<string, Compiled | null>();
     const compiledFor = (collection: Collection, action: Action): Compiled | null => {
       const id = `${collection.collection}:${action}`;
@@ -158,7 +154,6 @@ export function createPermissions(deps: PermissionsDeps): Permissions {
   }
 
   return {
-    rules: rulesFor,
     async view(schema, accountability) {
       if (accountability.admin) return adminView;
       const version = await deps.accessVersion();
@@ -167,8 +162,9 @@ export function createPermissions(deps: PermissionsDeps): Permissions {
       const entry = views.get(key);
       if (entry && entry.stamp === stamp && entry.expires > Date.now()) return entry.view;
       const rules = await rulesFor(accountability);
-      const usesNow = rules.some((rule) => JSON.stringify(rule.permissions ?? {}).includes("$NOW"));
-      const view = buildView(schema, accountability);
+      // A view binds $NOW once (in filters, validation and presets alike): let it age out quickly.
+      const usesNow = rules.some((rule) => JSON.stringify(boundParts(rule)).includes("$NOW"));
+      const view = buildView(schema, rules, accountability);
       if (views.size > CACHE_LIMIT) views.clear();
       views.set(key, { stamp, expires: usesNow ? Date.now() + NOW_TTL_MS : Infinity, view });
       view.catch(() => views.delete(key));
@@ -176,6 +172,9 @@ export function createPermissions(deps: PermissionsDeps): Permissions {
     },
   };
 }
+
+/** The parts of a rule whose dynamic variables a view binds. */
+const boundParts = (rule: PermissionRule) => [rule.permissions, rule.validation, rule.presets];
 
 function compileRules(schema: Schema, collection: Collection, rules: PermissionRule[], values: VariableValues): Compiled {
   const filters: FilterNode[] = [];

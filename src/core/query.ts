@@ -48,12 +48,19 @@ export function planRead(schema: Schema, collection: Collection, query: Query, a
   return {
     collection,
     tree: planFields(schema, collection, query.fields ?? ["*"], query.deep ?? {}, access, limits, 0),
-    filter: query.filter ? compileFilter(schema, collection, query.filter, access) : undefined,
-    search: query.search ? compileSearch(collection, query.search, access) : undefined,
+    ...planConditions(schema, collection, query, access),
     sort: planSort(schema, collection, query.sort ?? [], access),
     limit,
     offset,
     meta: query.meta,
+  };
+}
+
+/** The query's own row conditions (filter and search), on fields the caller may query. */
+export function planConditions(schema: Schema, collection: Collection, query: Query, access: FieldAccess): Pick<ReadPlan, "filter" | "search"> {
+  return {
+    filter: query.filter ? compileFilter(schema, collection, query.filter, access) : undefined,
+    search: query.search ? compileSearch(collection, query.search, access) : undefined,
   };
 }
 
@@ -72,7 +79,8 @@ export function planSort(schema: Schema, collection: Collection, sort: string[],
       if (!current.fields.has(segment) || !access.canQuery(current.collection, segment)) throw fieldForbidden(current.collection, segment);
       const link = linkOf(schema, current.collection, segment);
       if (link?.kind !== "m2o") throw invalidQuery(`Can't sort by "${entry}": only many-to-one relations can be sorted through.`);
-      path.push({ field: segment, related: link.related, relatedKey: link.relatedKey });
+      // Related rows the caller may not read sort as NULL, as filtering through the relation hides them.
+      path.push({ field: segment, related: link.related, relatedKey: link.relatedKey, where: access.rowFilter(link.related) });
       current = schema.collections.get(link.related)!;
     }
     const field = segments[segments.length - 1];

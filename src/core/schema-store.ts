@@ -105,19 +105,22 @@ export function createSchemaStore(db: Db, options: { checkIntervalMs: number }):
   let schema: Schema | undefined;
   let loading: Promise<Schema> | undefined;
 
-  const reload = () => {
-    loading ??= loadSchema(db.knex)
-      .then((fresh) => (schema = fresh))
+  /** Starts a load; one that finishes after a newer one never puts the older snapshot back. */
+  const load = (): Promise<Schema> => {
+    const pending: Promise<Schema> = loadSchema(db.knex)
+      .then((fresh) => (schema = schema && schema.version > fresh.version ? schema : fresh))
       .finally(() => {
-        loading = undefined;
+        if (loading === pending) loading = undefined;
       });
-    return loading;
+    loading = pending;
+    return pending;
   };
 
   return {
     async reload() {
       version.expire();
-      return reload();
+      // Never join a load in flight: it may have started before the caller's change committed.
+      return load();
     },
     expire: () => version.expire(),
     async isStale() {
@@ -125,9 +128,9 @@ export function createSchemaStore(db: Db, options: { checkIntervalMs: number }):
       return schema !== undefined && (await version.current()) !== schema.version;
     },
     async get() {
-      if (!schema) return reload();
+      if (!schema) return loading ?? load();
       const latest = await version.current();
-      return latest === schema.version ? schema : reload();
+      return latest === schema.version ? schema : (loading ?? load());
     },
   };
 }

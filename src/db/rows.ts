@@ -1,9 +1,9 @@
 // Row-level SQL for user and system tables: select, count, insert, update, delete, aggregate.
 import type { Knex } from "knex";
-import type { FilterNode } from "../query/filter.js";
+import { matchAll, type FilterNode } from "../query/filter.js";
 import type { FieldType } from "../query/values.js";
 import type { DbClient, Executor } from "./db.js";
-import { compileWhere, createAliases, type AliasSource } from "./where.js";
+import { compileWhere, createAliases, type AliasSource, type Sql } from "./where.js";
 import { fromDbRow, toDbValue } from "./values.js";
 
 export interface TableSpec {
@@ -12,9 +12,12 @@ export interface TableSpec {
   types: Record<string, FieldType>;
 }
 
-/** Sort by a field of this table, or of a table reached through a chain of many-to-one fields. */
+/**
+ * Sort by a field of this table, or of a table reached through a chain of many-to-one fields. A hop's
+ * `where` limits the related rows that count (others sort as NULL), so an order cannot reveal hidden rows.
+ */
 export interface SortSpec {
-  path: Array<{ field: string; related: string; relatedKey: string }>;
+  path: Array<{ field: string; related: string; relatedKey: string; where?: FilterNode }>;
   field: string;
   descending: boolean;
 }
@@ -41,7 +44,7 @@ export async function selectRows(ex: Executor, table: TableSpec, spec: SelectSpe
   const aliases = createAliases();
   const builder = ex({ [ROOT]: table.table }).select(spec.columns.map((column) => `${ROOT}.${column}`));
   applyWhere(builder, ex, spec.where, aliases);
-  for (const sort of spec.sort ?? []) applySort(builder, sort, aliases);
+  for (const sort of spec.sort ?? []) applySort(builder, clientOf(ex), sort, aliases);
   if (spec.limit !== undefined && Number.isFinite(spec.limit)) builder.limit(spec.limit);
   if (spec.offset) {
     if (spec.limit === undefined || !Number.isFinite(spec.limit)) builder.limit(clientOf(ex) === "pg" ? Number.MAX_SAFE_INTEGER : -1);
@@ -51,21 +54,22 @@ export async function selectRows(ex: Executor, table: TableSpec, spec: SelectSpe
   return rows.map((row) => fromDbRow(row, table.types));
 }
 
-function applySort(builder: Knex.QueryBuilder, sort: SortSpec, aliases: AliasSource) {
+function applySort(builder: Knex.QueryBuilder, client: DbClient, sort: SortSpec, aliases: AliasSource) {
   const direction = sort.descending ? "DESC NULLS LAST" : "ASC NULLS FIRST";
-  const expression = sortExpression(ROOT, sort.path, sort.field, aliases);
+  const expression = sortExpression(ROOT, sort.path, sort.field, client, aliases);
   builder.orderByRaw(`${expression.sql} ${direction}`, expression.bindings as Knex.RawBinding[]);
 }
 
-/** `(SELECT t1.name FROM authors AS t1 WHERE t1.id = t0.author)`, nested once per many-to-one hop. */
-function sortExpression(outer: string, path: SortSpec["path"], field: string, aliases: AliasSource): { sql: string; bindings: unknown[] } {
+/** `(SELECT t1.name FROM authors AS t1 WHERE t1.id = t0.author AND <hop's where>)`, nested once per many-to-one hop. */
+function sortExpression(outer: string, path: SortSpec["path"], field: string, client: DbClient, aliases: AliasSource): Sql {
   if (path.length === 0) return { sql: "??.??", bindings: [outer, field] };
   const [hop, ...rest] = path;
   const inner = aliases.next();
-  const value = sortExpression(inner, rest, field, aliases);
+  const value = sortExpression(inner, rest, field, client, aliases);
+  const where = compileWhere(hop.where ?? matchAll, inner, client, aliases);
   return {
-    sql: `(SELECT ${value.sql} FROM ?? AS ?? WHERE ??.?? = ??.??)`,
-    bindings: [...value.bindings, hop.related, inner, inner, hop.relatedKey, outer, hop.field],
+    sql: `(SELECT ${value.sql} FROM ?? AS ?? WHERE ??.?? = ??.?? AND ${where.sql})`,
+    bindings: [...value.bindings, hop.related, inner, inner, hop.relatedKey, outer, hop.field, ...where.bindings],
   };
 }
 
@@ -93,10 +97,11 @@ export async function updateRows(ex: Executor, table: TableSpec, values: Record<
   await builder;
 }
 
-export async function deleteRows(ex: Executor, table: TableSpec, where: FilterNode): Promise<void> {
+/** Deletes matching rows and returns how many went. */
+export async function deleteRows(ex: Executor, table: TableSpec, where: FilterNode): Promise<number> {
   const builder = ex({ [ROOT]: table.table }).delete();
   applyWhere(builder, ex, where, createAliases());
-  await builder;
+  return Number(await builder);
 }
 
 function toDbRow(ex: Executor, table: TableSpec, values: Record<string, unknown>): Record<string, unknown> {

@@ -5,12 +5,12 @@ import {
   GraphQLFloat,
 } from "graphql";
 import type { Accountability } from "../core/accountability.js";
-import type { Items } from "../core/items.js";
+import { batchEntries, nullIfForbidden, type Items } from "../core/items.js";
 import type { LiveTarget } from "../core/live.js";
 import type { AccessView, Action } from "../core/permissions.js";
 import { linkOf, type Collection, type Schema } from "../core/schema.js";
 import { internalCollections } from "../core/system-collections.js";
-import { AppError, isAppError } from "../errors.js";
+import { AppError } from "../errors.js";
 import type { Query } from "../query/params.js";
 import { isNumberType } from "../query/values.js";
 import { EventEnum, GraphQLJSON, operatorsFor, scalarFor } from "./scalars.js";
@@ -155,7 +155,7 @@ export function buildSchema(schema: Schema, view: AccessView): GraphQLSchema {
     queryFields[`${name}_by_id`] = {
       type: object,
       args: { id: { type: new GraphQLNonNull(GraphQLID) } },
-      resolve: (_root, args, ctx, info) => orNull(ctx.items.readOne(ctx.accountability, name, args.id, toQuery(info))),
+      resolve: (_root, args, ctx, info) => nullIfForbidden(ctx.items.readOne(ctx.accountability, name, args.id, toQuery(info))),
     };
     queryFields[`${name}_aggregated`] = aggregatedField(collection, readableFields(collection), listArgs(collection));
 
@@ -174,7 +174,7 @@ export function buildSchema(schema: Schema, view: AccessView): GraphQLSchema {
         args: { data: { type: new GraphQLNonNull(createInput) } },
         resolve: async (_root, args, ctx, info) => {
           const [key] = await ctx.items.create(ctx.accountability, name, [args.data]);
-          return orNull(ctx.items.readOne(ctx.accountability, name, key, toQuery(info)));
+          return nullIfForbidden(ctx.items.readOne(ctx.accountability, name, key, toQuery(info)));
         },
       };
     }
@@ -192,10 +192,7 @@ export function buildSchema(schema: Schema, view: AccessView): GraphQLSchema {
         type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(object))),
         args: { data: { type: new GraphQLList(new GraphQLNonNull(updateInput)) } },
         resolve: async (_root, args, ctx, info) => {
-          const entries = ((args.data as Array<Record<string, unknown>>) ?? []).map((item) => {
-            if (item[collection.primaryKey] === undefined) throw new AppError("INVALID_PAYLOAD", `Invalid payload. Each item needs its "${collection.primaryKey}".`);
-            return { keys: [item[collection.primaryKey]], payload: item };
-          });
+          const entries = batchEntries((args.data as unknown[] | null) ?? [], collection.primaryKey);
           const keys = await ctx.items.updateBatch(ctx.accountability, name, entries);
           return ctx.items.readByKeys(ctx.accountability, name, keys, toQuery(info));
         },
@@ -205,7 +202,7 @@ export function buildSchema(schema: Schema, view: AccessView): GraphQLSchema {
         args: { id: { type: new GraphQLNonNull(GraphQLID) }, data: { type: new GraphQLNonNull(updateInput) } },
         resolve: async (_root, args, ctx, info) => {
           const [key] = await ctx.items.update(ctx.accountability, name, [args.id], args.data);
-          return orNull(ctx.items.readOne(ctx.accountability, name, key, toQuery(info)));
+          return nullIfForbidden(ctx.items.readOne(ctx.accountability, name, key, toQuery(info)));
         },
       };
     }
@@ -305,14 +302,5 @@ function readQuery(schema: Schema, collection: Collection, info: GraphQLResolveI
   };
   const selection = selectionToQuery(selectionSet, info.fragments, info.variableValues as Record<string, unknown>, isRelation);
   return { ...argsToQuery(args), fields: selection.fields, deep: Object.keys(selection.deep).length ? selection.deep : undefined };
-}
-
-async function orNull<T>(promise: Promise<T>): Promise<T | null> {
-  try {
-    return await promise;
-  } catch (error) {
-    if (isAppError(error) && error.code === "FORBIDDEN") return null;
-    throw error;
-  }
 }
 

@@ -1,7 +1,9 @@
 // /items/:collection[/:id] and the system collections' own routes (/users, /roles, …): the REST face of core/items.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Core } from "../core/core.js";
-import { collectionForbidden, invalidPayload, isAppError } from "../errors.js";
+import { batchEntries, nullIfForbidden } from "../core/items.js";
+import { isSystemCollection } from "../core/system-collections.js";
+import { collectionForbidden, invalidPayload } from "../errors.js";
 import { parseQuery } from "../query/params.js";
 import { queryOf } from "./context.js";
 
@@ -10,7 +12,7 @@ type Params = { collection: string; id?: string };
 /** System collections have their own endpoints (/users, /roles, …), as in Directus. */
 function userCollectionParam(request: FastifyRequest): string {
   const { collection } = request.params as Params;
-  if (collection.startsWith("directus_") || collection.startsWith("tidings_")) throw collectionForbidden(collection);
+  if (isSystemCollection(collection)) throw collectionForbidden(collection);
   return collection;
 }
 
@@ -54,13 +56,7 @@ export function registerCollectionRoutesAt(
     if (Array.isArray(body)) {
       const schema = await core.schemas.get();
       const primaryKey = schema.collections.get(collection)?.primaryKey ?? "id";
-      const entries = body.map((item) => {
-        if (!item || typeof item !== "object" || (item as Record<string, unknown>)[primaryKey] === undefined) {
-          throw invalidPayload(`Each item of a batch update needs its primary key "${primaryKey}".`);
-        }
-        return { keys: [(item as Record<string, unknown>)[primaryKey]], payload: item };
-      });
-      keys = await items.updateBatch(request.accountability, collection, entries);
+      keys = await items.updateBatch(request.accountability, collection, batchEntries(body, primaryKey));
     } else if (body && typeof body === "object" && "data" in body) {
       const { data } = body as { data: unknown };
       keys = await items.update(request.accountability, collection, await keysOf(request, collection, body as Record<string, unknown>), data);
@@ -102,14 +98,7 @@ export function registerCollectionRoutesAt(
 
   async function respondWithKeys(request: FastifyRequest, collection: string, keys: unknown[], many: boolean) {
     const query = queryOf(request);
-    if (!many) {
-      // A caller that may write but not read the result gets `null`, as in Directus.
-      const data = await items.readOne(request.accountability, collection, keys[0], query).catch((error: unknown) => {
-        if (isAppError(error) && error.code === "FORBIDDEN") return null;
-        throw error;
-      });
-      return { data };
-    }
+    if (!many) return { data: await nullIfForbidden(items.readOne(request.accountability, collection, keys[0], query)) };
     return { data: await items.readByKeys(request.accountability, collection, keys, query) };
   }
 }

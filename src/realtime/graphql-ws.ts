@@ -10,19 +10,27 @@ import type { MutationEvent } from "../graphql/schema.js";
 import { formatError, type GraphQLService } from "../graphql/service.js";
 import type { Logger } from "../log.js";
 import type { GroupOutput, Hub, HubSubscriber } from "./hub.js";
+import { onExpiry, reresolve, watchAccess, type AccessOwner } from "./socket-access.js";
 
-/** What one GraphQL socket knows about its caller. */
-export interface GraphQLSocketState {
+/** What ws.ts knows about a GraphQL socket's caller when it opens. */
+export interface GraphQLSocketInit {
   accountability: Accountability;
   authenticatedAtUpgrade: boolean;
   client: Client;
-  acknowledged: boolean;
-  close(code: number, reason: string): void;
-  timers: Set<NodeJS.Timeout>;
-  /** Rate-limiter key. */
-  id: string;
   /** The token the socket authenticated with (a static token is re-checked when access changes). */
   credential?: string;
+  close(code: number, reason: string): void;
+}
+
+/** What one GraphQL socket knows about its caller. */
+interface GraphQLSocketState extends GraphQLSocketInit {
+  acknowledged: boolean;
+  /** Set once the socket is being closed: no further operation runs. */
+  closing: boolean;
+  /** Revalidates the caller once per access change (the hub counts connections by this object). */
+  access: AccessOwner;
+  /** Timers to cancel when the socket closes. */
+  cancels: Array<() => void>;
 }
 
 /** Events a subscriber has not consumed yet; past this the socket is closed instead of growing memory. */
@@ -56,6 +64,9 @@ export function createGraphQLSockets(deps: { core: Core; live: Live; hub: Hub; g
     },
     onSubscribe: async (ctx, _id, payload) => {
       const state = ctx.extra;
+      // A user suspended or a policy detached since the last operation: this one runs with the new access, or not at all.
+      await state.access.revalidate();
+      if (state.closing) return [new GraphQLError("You don't have permission to access this.", { extensions: { code: "FORBIDDEN" } })];
       const schema = await graphql.schemaFor(state.accountability);
       let document;
       try {
@@ -121,23 +132,14 @@ export function createGraphQLSockets(deps: { core: Core; live: Live; hub: Hub; g
 
   /** Tokens expire on GraphQL sockets too (Directus does not check; we close with 4403). */
   function armExpiry(state: GraphQLSocketState) {
-    const expiresAt = state.accountability.expiresAt;
-    if (!expiresAt) return;
-    const timer = setTimeout(() => state.close(FORBIDDEN, "Forbidden"), Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1));
-    state.timers.add(timer);
+    const { expiresAt } = state.accountability;
+    if (expiresAt !== undefined) state.cancels.push(onExpiry(expiresAt, () => state.close(FORBIDDEN, "Forbidden")));
   }
 
   /** After a user/role/policy change: pick up the user's new access, or close 4403 if they lost it. */
   async function revalidate(state: GraphQLSocketState) {
-    const user = state.accountability.user;
-    if (!user) return;
     try {
-      const expiresAt = state.accountability.expiresAt;
-      const fresh = state.credential && !expiresAt
-        ? await core.auth.authenticate(state.credential, state.client)
-        : await core.access.user(user, state.client);
-      if (fresh.user !== user) throw new Error("the token now belongs to someone else");
-      state.accountability = { ...fresh, expiresAt };
+      state.accountability = await reresolve(core, state.accountability, state.credential, state.client);
     } catch {
       state.close(FORBIDDEN, "Forbidden");
     }
@@ -163,8 +165,8 @@ export function createGraphQLSockets(deps: { core: Core; live: Live; hub: Hub; g
       return { value: undefined, done: true };
     };
     const subscriber: HubSubscriber = {
-      owner: { revalidate: () => revalidate(state) },
-      target,
+      owner: state.access,
+      target: plan.target, // bound: the hub groups subscribers by their bound query
       event,
       accountability: () => state.accountability,
       deliver: (output: GroupOutput) => {
@@ -196,16 +198,27 @@ export function createGraphQLSockets(deps: { core: Core; live: Live; hub: Hub; g
 
   return {
     /** Starts the protocol on an open socket; returns what to call when it closes. */
-    open(socket: GraphQLSocket, state: GraphQLSocketState) {
+    open(socket: GraphQLSocket, init: GraphQLSocketInit) {
+      const state: GraphQLSocketState = {
+        ...init,
+        acknowledged: false,
+        closing: false,
+        close: (code, reason) => {
+          state.closing = true;
+          init.close(code, reason);
+        },
+        access: watchAccess(core, () => revalidate(state)),
+        cancels: [],
+      };
       if (endpoint.auth === "handshake" && !state.authenticatedAtUpgrade) {
         const timer = setTimeout(() => {
           if (!state.acknowledged) state.close(FORBIDDEN, "Forbidden");
         }, endpoint.authTimeoutMs);
-        state.timers.add(timer);
+        state.cancels.push(() => clearTimeout(timer));
       }
       const closed = server.opened(socket, state);
       return async (code?: number, reason?: string) => {
-        for (const timer of state.timers) clearTimeout(timer);
+        for (const cancel of state.cancels) cancel();
         await closed(code, reason);
       };
     },

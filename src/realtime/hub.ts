@@ -5,6 +5,7 @@ import type { ChangeAction, ChangeEvent } from "../core/events.js";
 import type { Live, LiveData, LivePlan, LiveTarget } from "../core/live.js";
 import { createSequencer } from "../lib/sequencer.js";
 import type { Logger } from "../log.js";
+import type { AccessOwner } from "./socket-access.js";
 
 export const CHANGES_CHANNEL = "tidings:changes";
 
@@ -16,7 +17,7 @@ export interface GroupOutput extends LiveData {
 
 export interface HubSubscriber {
   /** The connection this subscription belongs to (revalidated once per access change). */
-  owner: { revalidate(): Promise<void> };
+  owner: AccessOwner;
   target: LiveTarget;
   event?: ChangeAction;
   /** String form of an item subscription's canonical key. */
@@ -33,6 +34,8 @@ interface CollectionIndex {
 const YIELD_EVERY = 500;
 const TAIL_CHECK_MS = 2000;
 const PLAN_CACHE_LIMIT = 20_000;
+/** Connections re-resolving their access at once after an access change (each may read the database). */
+const REVALIDATE_CONCURRENCY = 16;
 
 const accountabilityKeys = new WeakMap<Accountability, string>();
 
@@ -56,6 +59,8 @@ export class Hub {
   private prints = { stamp: "", map: new Map<string, string>() };
   private queue: Promise<void> = Promise.resolve();
   private accessStamp = -1;
+  /** The revalidation of subscribed connections for the newest access version, while it runs. */
+  private revalidating?: Promise<void>;
   /** Sequence numbers already committed when this hub started: it expects the ones after them. */
   private committed?: Map<string, number>;
   private readonly sequencer = createSequencer<ChangeEvent>({
@@ -101,6 +106,8 @@ export class Hub {
     this.committed = committed;
     this.tailTimer = setInterval(() => {
       this.reconcileTails().catch((error) => this.logger.warn({ err: error }, "checking for missed realtime events failed"));
+      // An access change whose announcement was lost still reaches subscribers through the version row.
+      this.accessChanged();
     }, TAIL_CHECK_MS);
     this.tailTimer.unref();
     this.unsubscribe = await this.bus.subscribe(CHANGES_CHANNEL, (message) => {
@@ -117,6 +124,16 @@ export class Hub {
     if (this.tailTimer) clearInterval(this.tailTimer);
     this.sequencer.close();
     await this.queue;
+    await this.revalidating;
+  }
+
+  /**
+   * Access may have changed (announced here or by another instance): subscribed connections
+   * re-resolve who they are now, so their events stop without waiting for one to arrive.
+   */
+  accessChanged(): void {
+    if (this.index.size === 0) return;
+    this.revalidateOnAccessChange().catch((error) => this.logger.warn({ err: error }, "revalidating realtime connections failed"));
   }
 
   add(subscriber: HubSubscriber): void {
@@ -269,17 +286,36 @@ export class Hub {
     };
   }
 
-  /** After any user/role/policy/permission change, connections re-resolve who they are before the next event. */
+  /**
+   * After any user/role/policy/permission change, connections re-resolve who they are before the
+   * next event goes out. Resolves true when a revalidation ran (or was awaited).
+   */
   private async revalidateOnAccessChange(): Promise<boolean> {
     const version = await this.accessVersion();
-    if (version === this.accessStamp) return false;
-    this.accessStamp = version;
-    const owners = new Set<HubSubscriber["owner"]>();
+    if (version !== this.accessStamp) {
+      this.accessStamp = version;
+      this.revalidating = this.revalidateOwners();
+    }
+    const running = this.revalidating;
+    if (!running) return false;
+    await running;
+    if (this.revalidating === running) this.revalidating = undefined;
+    return true;
+  }
+
+  /** Every connection with a subscription, a bounded number at a time; one failing does not hold up the others. */
+  private async revalidateOwners(): Promise<void> {
+    const owners = new Set<AccessOwner>();
     for (const entry of this.index.values()) {
       for (const subscriber of entry.all) owners.add(subscriber.owner);
       for (const set of entry.byItem.values()) for (const subscriber of set) owners.add(subscriber.owner);
     }
-    for (const owner of owners) await owner.revalidate();
-    return true;
+    const queue = [...owners];
+    const worker = async () => {
+      for (let owner = queue.pop(); owner; owner = queue.pop()) {
+        await owner.revalidate().catch((error) => this.logger.warn({ err: error }, "revalidating a realtime connection failed"));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(REVALIDATE_CONCURRENCY, queue.length) }, worker));
   }
 }

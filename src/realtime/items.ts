@@ -1,6 +1,8 @@
 // `items` messages over the socket: the same reads and writes as REST, answered as Directus does (§5.3).
 import type { Accountability } from "../core/accountability.js";
 import type { Core } from "../core/core.js";
+import { batchEntries, nullIfForbidden } from "../core/items.js";
+import { isSystemCollection } from "../core/system-collections.js";
 import { AppError, invalidPayload } from "../errors.js";
 import { parseQuery } from "../query/params.js";
 import type { ItemsMessage } from "./protocol.js";
@@ -8,7 +10,7 @@ import type { ItemsMessage } from "./protocol.js";
 export async function runItemsMessage(core: Core, accountability: Accountability, message: ItemsMessage): Promise<{ data: unknown; meta?: unknown }> {
   const { items } = core;
   const { collection, action, id, ids } = message;
-  if (collection.startsWith("directus_") || collection.startsWith("tidings_")) {
+  if (isSystemCollection(collection)) {
     throw new AppError("INVALID_COLLECTION", "Cannot trigger an action on a system collection.");
   }
   const query = parseQuery(message.query ?? {});
@@ -18,7 +20,7 @@ export async function runItemsMessage(core: Core, accountability: Accountability
       if (Array.isArray(data)) return { data: await items.readByKeys(accountability, collection, await items.create(accountability, collection, data), query) };
       if (!data || typeof data !== "object") throw invalidPayload('"data" must be an item or a list of items.');
       const [key] = await items.create(accountability, collection, [data]);
-      return { data: await readCreated(core, accountability, collection, key, query) };
+      return { data: await nullIfForbidden(items.readOne(accountability, collection, key, query)) };
     }
     case "read": {
       if (id !== undefined) return { data: await items.readOne(accountability, collection, id, query) };
@@ -31,12 +33,12 @@ export async function runItemsMessage(core: Core, accountability: Accountability
       if (Array.isArray(data)) {
         const schema = await core.schemas.get();
         const primaryKey = schema.collections.get(collection)?.primaryKey ?? "id";
-        const keys = await items.updateBatch(accountability, collection, data.map((item) => ({ keys: [(item as Record<string, unknown>)?.[primaryKey]], payload: item })));
+        const keys = await items.updateBatch(accountability, collection, batchEntries(data, primaryKey));
         return { data: await items.readByKeys(accountability, collection, keys, query) };
       }
       if (id !== undefined) {
         const [key] = await items.update(accountability, collection, [id], data);
-        return { data: await readCreated(core, accountability, collection, key, {}) };
+        return { data: await nullIfForbidden(items.readOne(accountability, collection, key, {})) };
       }
       const keys = ids ?? (message.query ? await items.keysByQuery(accountability, collection, query) : undefined);
       if (!keys) throw new AppError("INVALID_PAYLOAD", "Either 'ids', 'id' or 'query' is required for an UPDATE request.");
@@ -53,15 +55,5 @@ export async function runItemsMessage(core: Core, accountability: Accountability
       await items.remove(accountability, collection, keys);
       return { data: keys };
     }
-  }
-}
-
-/** A writer that may not read what it wrote gets `null`, as over REST. */
-async function readCreated(core: Core, accountability: Accountability, collection: string, key: unknown, query: ReturnType<typeof parseQuery>) {
-  try {
-    return await core.items.readOne(accountability, collection, key, query);
-  } catch (error) {
-    if (error instanceof AppError && error.code === "FORBIDDEN") return null;
-    throw error;
   }
 }

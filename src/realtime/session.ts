@@ -1,8 +1,8 @@
 // One Directus-protocol connection: authentication modes, subscribe/unsubscribe, items, ping.
-import type { Accountability } from "../core/accountability.js";
+import { publicAccountability, type Accountability } from "../core/accountability.js";
 import type { Client } from "../core/auth.js";
 import type { Core } from "../core/core.js";
-import type { Live, LiveTarget } from "../core/live.js";
+import type { Live } from "../core/live.js";
 import type { WebSocketEndpoint } from "../config.js";
 import { AppError, isAppError } from "../errors.js";
 import type { RateLimiter } from "../lib/rate-limit.js";
@@ -10,6 +10,7 @@ import type { Logger } from "../log.js";
 import { parseQuery } from "../query/params.js";
 import type { GroupOutput, Hub, HubSubscriber } from "./hub.js";
 import { runItemsMessage } from "./items.js";
+import { onExpiry, reresolve, watchAccess, type AccessOwner } from "./socket-access.js";
 import {
   AUTH_FAILED, HANDSHAKE_FAILED, appErrorFrame, authOkFrame, authSchema, describe, errorFrame, itemsFrame, itemsSchema,
   parseEnvelope, pongFrame, subscribeSchema, subscriptionBody, unsubscribeFrame, withUid, type Uid,
@@ -45,12 +46,13 @@ export class Session {
   private accountability: Accountability;
   /** The token this socket authenticated with (a static token is re-checked when access changes). */
   private credential?: string;
-  private expiresAt?: number;
   private awaitingHandshake: boolean;
   private readonly subscriptions = new Set<Subscription>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private reauthTimer?: NodeJS.Timeout;
-  private expiryTimer?: NodeJS.Timeout;
+  private stopExpiry?: () => void;
+  /** Re-resolves who this socket is once per access change: before its next frame, or when the hub asks. */
+  private readonly access: AccessOwner;
   private work: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private closed = false;
@@ -66,17 +68,10 @@ export class Session {
   ) {
     this.accountability = initial.accountability;
     this.credential = initial.credential;
+    this.access = watchAccess(deps.core, () => this.revalidate());
     this.awaitingHandshake = deps.endpoint.auth === "handshake" && !initial.authenticated;
     if (this.awaitingHandshake) this.later(deps.endpoint.authTimeoutMs, () => this.failHandshake());
     this.armExpiry();
-  }
-
-  get currentAccountability(): Accountability {
-    return this.accountability;
-  }
-
-  get subscriptionCount(): number {
-    return this.subscriptions.size;
   }
 
   /** Still waiting for the handshake `auth` (the heartbeat leaves such sockets alone). */
@@ -89,12 +84,15 @@ export class Session {
     this.lastActivity = Date.now();
     // Frames wait their turn; a client that floods faster than they are handled is cut off.
     if (++this.inFlight > MAX_IN_FLIGHT) return this.socket.close(1008, "Too many messages in flight");
-    this.work = this.work
-      .then(() => this.handle(text))
-      .catch((error) => this.deps.logger.error({ err: error }, "websocket message failed"))
-      .finally(() => {
-        this.inFlight -= 1;
-      });
+    void this.enqueue(() => this.handle(text), "websocket message failed").finally(() => {
+      this.inFlight -= 1;
+    });
+  }
+
+  /** Frames and token expiries take turns, so neither overwrites the other's outcome; failures are logged. */
+  private enqueue(task: () => Promise<void>, failure: string): Promise<void> {
+    this.work = this.work.then(task).catch((error) => this.deps.logger.error({ err: error }, failure));
+    return this.work;
   }
 
   close(): void {
@@ -102,23 +100,38 @@ export class Session {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.stopExpiry?.();
     for (const subscription of this.subscriptions) this.deps.hub.remove(subscription);
     this.subscriptions.clear();
   }
 
-  /** Re-resolves the user after a permission, role or user change (or drops to public if gone). */
-  async revalidate(): Promise<void> {
-    const user = this.accountability.user;
-    if (!user) return;
+  /**
+   * Re-resolves the user after a permission, role or user change; one who lost access drops to
+   * public. The hub may call this between frames: an `auth` that replaced the caller meanwhile wins.
+   */
+  private async revalidate(): Promise<void> {
+    const before = this.accountability;
+    const fresh = await reresolve(this.deps.core, before, this.credential, this.client).catch(() => undefined);
+    if (this.accountability !== before) return;
+    if (fresh) this.accountability = fresh;
+    else await this.dropToPublic();
+  }
+
+  /**
+   * Continues as the public. Until its policies are known the socket may do nothing at all; an
+   * `auth` meanwhile wins. A socket whose access cannot be lowered is closed rather than left as it was.
+   */
+  private async dropToPublic(): Promise<void> {
+    const nobody = publicAccountability({ ip: this.client.ip, userAgent: this.client.userAgent });
+    this.accountability = nobody;
+    this.credential = undefined;
+    this.stopExpiry?.();
     try {
-      // A rotated static token stops working here too, not only on REST.
-      const fresh = this.credential && !this.expiresAt
-        ? await this.deps.core.auth.authenticate(this.credential, this.client)
-        : await this.deps.core.access.user(user, this.client);
-      if (fresh.user !== user) throw new Error("the token now belongs to someone else");
-      this.accountability = { ...fresh, expiresAt: this.expiresAt };
-    } catch {
-      this.accountability = await this.deps.core.access.anonymous(this.client);
+      const anonymous = await this.deps.core.access.anonymous(this.client);
+      if (this.accountability === nobody) this.accountability = anonymous;
+    } catch (error) {
+      this.deps.logger.error({ err: error }, "websocket could not fall back to public access");
+      if (this.accountability === nobody) this.socket.close(1011, "Internal error");
     }
   }
 
@@ -159,6 +172,9 @@ export class Session {
         return this.send(errorFrame("server", "REQUESTS_EXCEEDED", `Too many messages, retry after ${Math.ceil(result.retryAfterMs)}ms.`, message.uid));
       }
     }
+    // A user suspended or a policy detached since the last frame: this frame already runs with the new access.
+    await this.access.revalidate();
+    if (this.closed) return;
     switch (message.type) {
       case "auth": await this.authenticate(message); return;
       case "subscribe": return this.subscribe(message);
@@ -191,7 +207,6 @@ export class Session {
       const accountability = await auth.authenticate(accessToken, this.client);
       if (!accountability.user && !accountability.role) throw new AppError("INVALID_CREDENTIALS");
       this.accountability = accountability;
-      this.expiresAt = accountability.expiresAt;
       this.credential = accessToken;
       this.clearTimer(this.reauthTimer);
       this.reauthTimer = undefined;
@@ -201,33 +216,26 @@ export class Session {
     } catch (error) {
       if (!isAppError(error)) this.deps.logger.error({ err: error }, "websocket authentication failed");
       if (duringHandshake) return false;
-      this.accountability = await this.deps.core.access.anonymous(this.client);
-      this.expiresAt = undefined;
-      this.credential = undefined;
+      await this.dropToPublic();
       this.send(errorFrame("auth", "AUTH_FAILED", AUTH_FAILED, message.uid));
       if (this.deps.endpoint.auth !== "public") this.socket.close();
       return false;
     }
   }
 
-  /** JWTs expire mid-connection: drop to public, say TOKEN_EXPIRED, and wait for a new `auth` (§2.3). */
+  /** JWTs expire mid-connection; the expiry waits its turn behind the frames already received. */
   private armExpiry() {
-    this.clearTimer(this.expiryTimer);
-    this.expiryTimer = undefined;
-    const expiresAt = this.expiresAt ?? this.accountability.expiresAt;
-    if (!expiresAt) return;
-    // setTimeout's limit is ~24.8 days; longer-lived tokens are re-armed when the timer fires.
-    const delay = Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1);
-    this.expiryTimer = this.later(delay, () => {
-      if (Date.now() < expiresAt) return this.armExpiry();
-      void this.expire();
-    });
+    this.stopExpiry?.();
+    const { expiresAt } = this.accountability;
+    this.stopExpiry = expiresAt === undefined
+      ? undefined
+      : onExpiry(expiresAt, () => void this.enqueue(() => this.expire(expiresAt), "websocket token expiry failed"));
   }
 
-  private async expire() {
-    this.accountability = await this.deps.core.access.anonymous(this.client);
-    this.expiresAt = undefined;
-    this.credential = undefined;
+  /** Drop to public, say TOKEN_EXPIRED, and wait for a new `auth` (§2.3), unless a new token came first. */
+  private async expire(expiresAt: number) {
+    if (this.closed || this.accountability.expiresAt !== expiresAt) return;
+    await this.dropToPublic();
     this.send(errorFrame("auth", "TOKEN_EXPIRED", "Token expired."));
     this.reauthTimer = this.later(this.deps.endpoint.authTimeoutMs, () => {
       this.send(errorFrame("auth", "AUTH_TIMEOUT", "Authentication timed out."));
@@ -247,12 +255,11 @@ export class Session {
         throw new AppError("INVALID_PAYLOAD", `Invalid payload. Cannot subscribe to a specific item in the ${message.collection} collection..`);
       }
       const { live } = this.deps;
-      const query = await live.bindQuery(this.accountability, parseQuery(message.query ?? {}));
-      const target: LiveTarget = { collection: message.collection, query, item: message.item };
-      const plan = await live.prepare(this.accountability, target);
+      const plan = await live.prepare(this.accountability, { collection: message.collection, query: parseQuery(message.query ?? {}), item: message.item });
+      const { target } = plan;
       if (message.item !== undefined && plan.item === undefined) throw new AppError("FORBIDDEN");
       const subscription: Subscription = {
-        owner: this,
+        owner: this.access,
         target,
         event: message.event,
         itemKey: plan.item === undefined ? undefined : String(plan.item),

@@ -11,7 +11,7 @@ import { isAppError } from "../errors.js";
 import { createRateLimiter } from "../lib/rate-limit.js";
 import type { Logger } from "../log.js";
 import type { GraphQLService } from "../graphql/service.js";
-import { createGraphQLSockets, type GraphQLSocketState } from "./graphql-ws.js";
+import { createGraphQLSockets } from "./graphql-ws.js";
 import type { Hub } from "./hub.js";
 import { PING_FRAME, errorFrame } from "./protocol.js";
 import { Session, type Socket } from "./session.js";
@@ -48,24 +48,38 @@ export function attachRealtime(
     ? createRateLimiter(config.websockets.rateLimiter.points, config.websockets.rateLimiter.duration * 1000)
     : undefined;
 
+  /** Upgrades being authenticated, per endpoint: they count against the connection limit too. */
+  const admitting = { rest: 0, graphql: 0 };
+
+  // Runs inside Node's HTTP parser: it must not throw, and its socket must not emit an unhandled 'error'.
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? "/", "http://localhost");
+    // Node stops listening for socket errors on upgrade and ws starts only at handleUpgrade: a client
+    // resetting the connection while it is authenticated would otherwise crash the process.
+    socket.on("error", (error) => logger.debug({ err: error }, "websocket upgrade socket error"));
+    const url = parseUrl(request.url ?? "/", "http://localhost");
+    if (!url) return refuse(socket, 400, "Bad Request");
     const isRest = config.websockets.enabled && rest.enabled && url.pathname === rest.path;
     const isGraphQL = config.websockets.enabled && gql.enabled && url.pathname === gql.path;
     if (!isRest && !isGraphQL) return refuse(socket, 404, "Not Found");
     const endpoint = isRest ? rest : gql;
+    const kind = isRest ? "rest" : "graphql";
     const open = isRest ? sessions.size : graphqlWss.clients.size;
-    if (open >= endpoint.connLimit) return refuse(socket, 403, "Forbidden");
+    if (open + admitting[kind] >= endpoint.connLimit) return refuse(socket, 403, "Forbidden");
     if (!originAllowed(request, config)) return refuse(socket, 403, "Forbidden");
+    admitting[kind] += 1;
     void admit(request, socket, url, endpoint)
       .then((admitted) => {
         if (!admitted) return;
+        // Both call back synchronously, so the socket is counted as open before it stops being "admitting".
         if (isRest) wss.handleUpgrade(request, socket, head, (ws) => openSession(ws, admitted));
         else graphqlWss.handleUpgrade(request, socket, head, (ws) => openGraphQL(ws, admitted));
       })
       .catch((error) => {
         logger.error({ err: error }, "websocket upgrade failed");
         refuse(socket, 500, "Internal Server Error");
+      })
+      .finally(() => {
+        admitting[kind] -= 1;
       });
   };
 
@@ -85,17 +99,8 @@ export function attachRealtime(
     return undefined;
   }
 
-  function openGraphQL(ws: WebSocket, admitted: Admitted) {
-    const state: GraphQLSocketState = {
-      accountability: admitted.accountability,
-      authenticatedAtUpgrade: admitted.authenticated,
-      client: admitted.client,
-      acknowledged: false,
-      close: (code, reason) => ws.close(code, reason),
-      timers: new Set(),
-      id: globalThis.crypto.randomUUID(),
-      credential: admitted.credential,
-    };
+  function openGraphQL(ws: WebSocket, { client, accountability, authenticated, credential }: Admitted) {
+    const id = globalThis.crypto.randomUUID(); // rate-limiter key
     let onMessage: ((data: string) => Promise<void>) | undefined;
     const closed = graphqlSockets.open({
       protocol: ws.protocol,
@@ -104,10 +109,10 @@ export function attachRealtime(
       onMessage: (listener) => {
         onMessage = listener;
       },
-    }, state);
+    }, { accountability, authenticatedAtUpgrade: authenticated, client, credential, close: (code, reason) => ws.close(code, reason) });
     ws.on("message", (data) => {
       if (limiter) {
-        const result = limiter.consume(state.id);
+        const result = limiter.consume(id);
         if (!result.allowed) {
           // Not a graphql-ws message, as Directus sends it: the frame is dropped, the socket stays.
           return boundedSend(ws, errorFrame("server", "REQUESTS_EXCEEDED", `Too many messages, retry after ${Math.ceil(result.retryAfterMs)}ms.`));
@@ -217,16 +222,21 @@ interface Admitted {
 export function originAllowed(request: IncomingMessage, config: Config): boolean {
   const origin = request.headers.origin;
   if (!origin) return true;
-  let parsed: URL;
-  try {
-    parsed = new URL(origin);
-  } catch {
-    return false;
-  }
+  const parsed = parseUrl(origin);
+  if (!parsed) return false;
   if (parsed.host === request.headers.host) return true;
-  if (/^https?:\/\//.test(config.publicUrl) && new URL(config.publicUrl).origin === parsed.origin) return true;
+  if (/^https?:\/\//.test(config.publicUrl) && parseUrl(config.publicUrl)?.origin === parsed.origin) return true;
   const allowed = config.cors.enabled ? config.cors.origin : false;
   return Array.isArray(allowed) && allowed.includes(parsed.origin);
+}
+
+/** A URL, or undefined for text that is none (`new URL` throws). */
+function parseUrl(text: string, base?: string): URL | undefined {
+  try {
+    return new URL(text, base);
+  } catch {
+    return undefined;
+  }
 }
 
 function refuse(socket: Duplex, status: number, text: string) {
